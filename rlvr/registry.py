@@ -25,6 +25,7 @@ class EnvEntry:
     domain: str
     description: str
     tools: tuple[str, ...]
+    kind: str = "text"
 
 
 class UnknownNameError(KeyError):
@@ -46,25 +47,31 @@ def register(
     domain: str = "custom",
     description: str | None = None,
     tools: tuple[str, ...] = (),
+    kind: str = "text",
+    max_episode_steps: int | None = None,
     **kwargs: Any,
 ) -> None:
     """Register an environment with Gymnasium and with ``rlvr list``.
 
     ``entry_point`` is a class (or factory) or a ``"module:Class"`` string imported on first
-    ``gym.make``. ``tools`` names the tools the environment can offer. Extra keyword arguments
-    become the default constructor arguments.
+    ``gym.make``. ``tools`` names the tools the environment can offer. ``kind`` says which
+    contract the environment follows: ``"text"`` (messages in, text out; :class:`rlvr.TextEnv`),
+    ``"control"`` (vector observations, continuous actions) or ``"vla"`` (camera image +
+    instruction, continuous actions). ``max_episode_steps`` adds Gymnasium's ``TimeLimit``. Extra
+    keyword arguments become the default constructor arguments.
     """
     if description is None:
         doc = getattr(entry_point, "__doc__", None) or ""
         description = doc.strip().splitlines()[0] if doc.strip() else ""
-    gym.register(id=id, entry_point=entry_point, kwargs=kwargs or {})
-    _ENVS[id] = EnvEntry(id=id, domain=domain, description=description, tools=tuple(tools))
+    gym.register(id=id, entry_point=entry_point, max_episode_steps=max_episode_steps, kwargs=kwargs or {})
+    _ENVS[id] = EnvEntry(id=id, domain=domain, description=description, tools=tuple(tools), kind=kind)
 
 
-def registered_envs() -> list[EnvEntry]:
+def registered_envs(kind: str | None = None) -> list[EnvEntry]:
     """Every environment registered through :func:`register` (and still in Gymnasium's registry),
-    sorted by domain then id."""
-    return sorted((e for e in _ENVS.values() if e.id in gym.registry), key=lambda e: (e.domain, e.id))
+    sorted by domain then id; only those of one ``kind`` ("text", "control", "vla") when given."""
+    entries = (e for e in _ENVS.values() if e.id in gym.registry and kind in (None, e.kind))
+    return sorted(entries, key=lambda e: (e.domain, e.id))
 
 
 def suggest(name: str, choices: list[str], n: int = 3) -> list[str]:

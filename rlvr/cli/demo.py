@@ -59,7 +59,7 @@ def evaluate_builtin_agents(args: argparse.Namespace, out: Console) -> None:
     for column in ("env", "agent", *(f"pass@{j}" for j in passes), "reward", "episodes/s"):
         table.add_column(column, justify="left" if column in ("env", "agent") else "right", no_wrap=column == "env")
     skipped = []
-    for entry in registered_envs():
+    for entry in registered_envs(kind="text"):
         try:
             env = registry.make(entry.id)
         except ImportError as exc:

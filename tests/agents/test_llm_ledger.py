@@ -172,7 +172,7 @@ def env_variants() -> list[tuple[str, dict]]:
     """Every registered text environment, without tools and with its first tool listed in the
     system prompt or only in the chat template."""
     variants = []
-    for entry in rlvr.registered_envs():
+    for entry in rlvr.registered_envs(kind="text"):
         if not builtin_env_available(entry.id):
             continue
         variants.append((entry.id, {}))

@@ -7,7 +7,7 @@ from env_contract import check_gymnasium_api, check_seeded_reset, fuzz_step, pro
 import rlvr
 from rlvr.agents.evaluate import evaluate
 
-ENV_IDS = [entry.id for entry in rlvr.registered_envs()]
+ENV_IDS = [entry.id for entry in rlvr.registered_envs(kind="text")]
 
 
 def make_or_skip(env_id: str) -> gym.Env:
