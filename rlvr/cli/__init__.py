@@ -1,5 +1,5 @@
 """The ``rlvr`` command line: one module per subcommand, each with ``NAME``, ``HELP``,
-``add_arguments(parser)`` and ``run(args) -> exit status``.
+``add_arguments(parser)`` and ``run(args) -> exit status`` (or sub-commands that set ``run``).
 
 Bad input (an unknown id, a bad flag, an unusable argument) exits with status 2 and one line
 saying what to do instead.
@@ -28,7 +28,8 @@ def build_parser() -> Parser:
     for command in COMMANDS:
         sub = commands.add_parser(command.NAME, help=command.HELP, description=command.HELP[0].upper() + command.HELP[1:] + ".")
         command.add_arguments(sub)
-        sub.set_defaults(run=command.run, command_parser=sub)
+        if hasattr(command, "run"):  # commands with sub-commands (train) set ``run`` per sub-command
+            sub.set_defaults(run=command.run, command_parser=sub)
     return parser
 
 
