@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Sets up rlvr on a fresh Debian/Ubuntu machine: the bubblewrap sandbox and a virtual environment
 # (.venv) with rlvr installed in editable mode. Safe to run again; it only does what is missing.
-#   EXTRAS=dev scripts/setup.sh          # choose pip extras (default: dev,llm,search,parity)
+#   EXTRAS=dev scripts/setup.sh          # choose pip extras (default: every extra but vllm and datasets)
 #   TORCH_SPEC='torch==2.6.0' ...         # which torch to install first when an extra needs it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-EXTRAS="${EXTRAS:-dev,llm,search,parity}"
+EXTRAS="${EXTRAS:-dev,llm,search,parity,control,robotics,swe,dist}"
 # torch is installed on its own first so that pip resolves the extras against it instead of
 # pulling the newest (multi-GB CUDA) build; 2.13.0 is the CPU build this project is tested with.
 TORCH_SPEC="${TORCH_SPEC:-torch==2.13.0}"
