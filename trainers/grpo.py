@@ -22,9 +22,8 @@ import torch
 from torch import Tensor
 
 from rlvr import registry
-from rlvr.agents.llm.agent import LLMAgent, template_tools
 from rlvr.agents.llm.backends.base import SamplingParams
-from rlvr.agents.llm.backends.hf import HFBackend, resolve_device
+from rlvr.agents.llm.backends.hf import resolve_device
 from rlvr.agents.llm.model_files import check_model_dir, load_tokenizer, stop_token_ids
 from rlvr.trainers.advantages import group_advantages
 from rlvr.trainers.batch import TokenBatch, build_batch
@@ -33,7 +32,8 @@ from rlvr.trainers.logprobs import token_logprobs
 from rlvr.trainers.losses import PolicyLossConfig, mask_truncated, policy_loss
 from rlvr.trainers.metrics import MetricsLogger
 from rlvr.trainers.progress import Progress
-from rlvr.trainers.rollouts import EpisodeRequest, Rollout, RolloutEngine, derive_seed
+from rlvr.trainers.rollout_workers import LocalRollouts, RayRollouts, policy_spec
+from rlvr.trainers.rollouts import EpisodeRequest, Rollout, derive_seed
 
 EVAL_STREAM = 1_000_003  # seeds of held-out evaluation tasks never collide with training seeds
 
@@ -81,6 +81,8 @@ class GRPOConfig:
     device: str = "auto"
     torch_threads: int | None = 1
     env_workers: int = 4
+    rollout_shards: int = 1
+    ray: bool = False
     tensorboard: bool = True
     wandb_project: str | None = None
     progress: bool = True
@@ -89,13 +91,15 @@ class GRPOConfig:
         """Raise :class:`ConfigError` with one sentence per problem found first."""
         if self.group_size < 2:
             raise ConfigError(f"group_size must be at least 2 (GRPO compares episodes of the same task), got {self.group_size}")
-        for name in ("steps", "tasks_per_step", "max_new_tokens", "epochs", "mini_batches", "micro_batch_size", "logprob_chunk_size", "eval_tasks", "env_workers"):
+        for name in ("steps", "tasks_per_step", "max_new_tokens", "epochs", "mini_batches", "micro_batch_size", "logprob_chunk_size", "eval_tasks", "env_workers", "rollout_shards"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.temperature <= 0:
             raise ConfigError(f"temperature must be positive for training (the policy must explore), got {self.temperature}")
         if self.learning_rate <= 0:
             raise ConfigError(f"learning_rate must be positive, got {self.learning_rate}")
+        if self.ray and self.rollout_shards < 2:
+            raise ConfigError("--ray runs one rollout actor per shard; set rollout_shards (--rollout-shards) to 2 or more")
         if self.std_scaling not in ("group", "batch", "none"):
             raise ConfigError(f"std_scaling must be 'group', 'batch' or 'none', got {self.std_scaling!r}")
         if self.tasks_per_step * self.group_size < self.mini_batches:
@@ -156,19 +160,14 @@ class GRPOTrainer:
         self.reference = self._reference_model(device) if config.loss.kl_coef > 0 else None
         stops = stop_token_ids(self.tokenizer, source)
         self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else stops[0]
-        self.backend = HFBackend(self.model, eos_token_ids=stops, pad_token_id=self.pad_id, seed=config.seed)
         self.params = SamplingParams(max_new_tokens=config.max_new_tokens, temperature=config.temperature, top_p=config.top_p, stop_token_ids=stops)
         self.eval_params = dataclasses.replace(self.params, temperature=0.0)
-
-        probe = registry.make(config.env, **config.env_kwargs)
-        tools_in_template = template_tools(probe)
-        probe.close()
-        self.engine = RolloutEngine(
-            make_env=lambda: registry.make(config.env, **config.env_kwargs),
-            make_agent=lambda: LLMAgent(self.backend, self.tokenizer, self.params, stop_token_ids=stops, template_tools=tools_in_template),
-            backend=self.backend,
-            workers=config.env_workers,
-        )
+        spec = policy_spec(config, self.params, stops, self.pad_id)
+        if config.ray:
+            self.rollouts = RayRollouts(spec, config.model, config.rollout_shards, device=config.device, threads=config.torch_threads)
+        else:
+            self.rollouts = LocalRollouts(spec, self.model, self.tokenizer, config.rollout_shards)
+        self.weights_version = 0  # bumped by every optimiser step; Ray actors re-sync when it changes
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
         warmup = max(1, config.warmup_steps)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda s: min(1.0, (s + 1) / warmup))
@@ -214,7 +213,8 @@ class GRPOTrainer:
             for g in range(config.tasks_per_step)
             for _ in range(config.group_size)
         ]
-        rollouts = self.engine.run(requests, self.params, seed=derive_seed(config.seed, self.step, -1))
+        self.rollouts.sync(self.model, self.weights_version)
+        rollouts = self.rollouts.run(requests, self.params, seed=derive_seed(config.seed, self.step, -1))
         rollout_seconds = time.perf_counter() - started
 
         rewards = torch.tensor([r.trajectory.reward for r in rollouts], dtype=torch.float32).view(config.tasks_per_step, config.group_size)
@@ -268,6 +268,7 @@ class GRPOTrainer:
                     collected.append(loss_metrics)
                 grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), config.max_grad_norm)
                 self.optimizer.step()
+                self.weights_version += 1
                 collected[-1]["grad_norm"] = float(grad_norm)
         self.model.eval()
         merged = {key: float(np.mean([m[key] for m in collected if key in m])) for key in {k for m in collected for k in m}}
@@ -277,7 +278,8 @@ class GRPOTrainer:
     def evaluate(self) -> dict[str, float]:
         """Greedy pass@1 and mean reward on ``eval_tasks`` held-out tasks (the same every time)."""
         requests = [EpisodeRequest(group=i, seed=derive_seed(self.config.seed, EVAL_STREAM, i)) for i in range(self.config.eval_tasks)]
-        rollouts = self.engine.run(requests, self.eval_params, seed=derive_seed(self.config.seed, EVAL_STREAM))
+        self.rollouts.sync(self.model, self.weights_version)
+        rollouts = self.rollouts.run(requests, self.eval_params, seed=derive_seed(self.config.seed, EVAL_STREAM))
         summary = rollout_metrics(rollouts)
         return {"eval_accuracy": summary["accuracy"], "eval_reward": summary["reward"], "eval_turns": summary["turns"]}
 
@@ -287,7 +289,7 @@ class GRPOTrainer:
         return save_checkpoint(self.out, self.step, self.model, self.tokenizer, state, keep=self.config.keep_checkpoints)
 
     def close(self) -> None:
-        self.engine.close()
+        self.rollouts.close()
         self.metrics.close()
 
     # ---- log-probs -----------------------------------------------------------------

@@ -210,8 +210,9 @@ def policy_loss(
 
     Loss: ``aggregate(-min(r A, clip(r) A) * w + beta k - c H)`` (module docstring).
     Metrics: loss, policy_loss, clip_frac_low, clip_frac_high, ratio_mean, ratio_max, approx_kl
-    (k3 estimate of KL(pi_old || pi_theta)), plus dual_clip_frac, kl_to_ref, entropy and
-    tis_weight_mean when those parts are on or given. Means are over masked tokens.
+    (k3 estimate of KL(pi_old || pi_theta)), plus dual_clip_frac, kl_to_ref, entropy,
+    tis_weight_mean and sampler_logp_gap (mean |old_logp - sampler_logp|: how far the sampler's
+    numbers are from the learner's) when those parts are on or given. Means are over masked tokens.
     """
     _check_inputs(logp, old_logp, advantages, mask, cfg, ref_logp, sampler_logp, entropy)
     mask = mask.to(logp.dtype)
@@ -247,6 +248,8 @@ def policy_loss(
             metrics["entropy"] = masked_mean(entropy, mask).item()
         if weight is not None:
             metrics["tis_weight_mean"] = masked_mean(weight, mask).item()
+        if sampler_logp is not None:
+            metrics["sampler_logp_gap"] = masked_mean((old_logp - sampler_logp).abs(), mask).item()
     return loss, metrics
 
 

@@ -54,6 +54,8 @@ def add_parser(algorithms: argparse._SubParsersAction) -> None:
     run_group.add_argument("--seed", type=seed, default=0, metavar="N", help="the same seed reproduces the run (default: 0)")
     run_group.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 (default: auto)")
     run_group.add_argument("--threads", type=positive_int, default=1, metavar="N", help="torch threads on the CPU (default: 1; more threads contend on small models)")
+    run_group.add_argument("--rollout-shards", type=positive_int, default=1, metavar="N", help="cut each step's episodes into N shards, each sampled with its own seed; results depend on N, not on where shards run (default: 1)")
+    run_group.add_argument("--ray", action="store_true", help="run each rollout shard on its own Ray actor (needs rlvr[dist] and --rollout-shards 2 or more); the learner stays in this process")
     run_group.add_argument("--wandb", metavar="PROJECT", help="also log to Weights & Biases")
     run_group.add_argument("--no-tensorboard", action="store_true", help="do not write tensorboard/ event files")
     add_env_arguments(grpo)
@@ -109,11 +111,13 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
             device=args.device,
             torch_threads=args.threads,
+            rollout_shards=args.rollout_shards,
+            ray=args.ray,
             tensorboard=not args.no_tensorboard,
             wandb_project=args.wandb,
         )
         trainer = GRPOTrainer(config, resume=args.resume)
-    except (ConfigError, ValueError) as exc:
+    except (ConfigError, ValueError, ImportError) as exc:
         raise UsageError(str(exc)) from None
     try:
         history = trainer.train()

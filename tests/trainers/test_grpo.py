@@ -106,7 +106,7 @@ def test_multi_turn_episodes_learn_only_from_policy_tokens(tiny_model, tmp_path)
     from rlvr.trainers.batch import build_batch
     from rlvr.trainers.rollouts import EpisodeRequest
 
-    rollouts = trainer.engine.run([EpisodeRequest(group=0, seed=s) for s in range(6)], trainer.params, seed=0)
+    rollouts = trainer.rollouts.run([EpisodeRequest(group=0, seed=s) for s in range(6)], trainer.params, seed=0)
     batch = build_batch(rollouts, torch.ones(len(rollouts)), trainer.pad_id)
     policy_tokens = sum(s.policy_tokens for r in rollouts for s in r.trajectory.samples)
     assert int(batch.mask.sum()) == policy_tokens
