@@ -34,6 +34,7 @@ from rlvr.trainers.metrics import MetricsLogger
 from rlvr.trainers.progress import Progress
 from rlvr.trainers.rollout_workers import LocalRollouts, RayRollouts, policy_spec
 from rlvr.trainers.rollouts import EpisodeRequest, Rollout, derive_seed
+from rlvr.trainers.shared_prefix import hidden_states, prompt_lengths
 
 EVAL_STREAM = 1_000_003  # seeds of held-out evaluation tasks never collide with training seeds
 
@@ -45,6 +46,9 @@ class ConfigError(ValueError):
 @dataclass
 class GRPOConfig:
     """Everything a GRPO run needs. ``rlvr train grpo`` flags map onto these fields.
+
+    ``share_prompts`` runs each distinct prompt once per micro-batch in the learner's forward pass
+    instead of once per episode (:mod:`rlvr.trainers.shared_prefix`; same values and gradients).
 
     The loss knobs live in ``loss`` (:class:`~rlvr.trainers.losses.PolicyLossConfig`): clip
     low/high, token or sequence ratio, aggregation, KL to the initial policy, entropy bonus and
@@ -73,6 +77,7 @@ class GRPOConfig:
     overlong_filter: bool = False
     loss: PolicyLossConfig = field(default_factory=PolicyLossConfig)
     logprob_chunk_size: int = 1024
+    share_prompts: bool = True
     eval_every: int = 10
     eval_tasks: int = 64
     checkpoint_every: int = 10
@@ -247,6 +252,7 @@ class GRPOTrainer:
         for _ in range(config.epochs):
             order = torch.randperm(len(batch), generator=generator)
             for rows in order.chunk(config.mini_batches):
+                rows = rows.sort().values  # rows of a group side by side, so micro-batches share prompts
                 self.optimizer.zero_grad(set_to_none=True)
                 normalizer = float(mask[rows].sum()) if config.loss.aggregation == "token-mean" else float(len(rows))
                 for micro in rows.split(config.micro_batch_size):
@@ -295,7 +301,10 @@ class GRPOTrainer:
     # ---- log-probs -----------------------------------------------------------------
     def _logprobs(self, model: Any, batch: TokenBatch) -> tuple[Tensor, Tensor]:
         """The model's log-prob (and entropy) of every next token, computed in chunks."""
-        hidden = model.get_decoder()(input_ids=batch.ids, attention_mask=batch.attention).last_hidden_state
+        if self.config.share_prompts:
+            hidden = hidden_states(model, batch.ids, batch.attention, prompt_lengths(batch.mask))
+        else:
+            hidden = model.get_decoder()(input_ids=batch.ids, attention_mask=batch.attention).last_hidden_state
         logp, entropy = token_logprobs(
             hidden[:, :-1],
             model.get_output_embeddings().weight,
