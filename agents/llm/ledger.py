@@ -107,6 +107,12 @@ class ChatRenderer:
 
     ``tools`` (OpenAI function schemas) are passed to the template on every rendering; leave
     them ``None`` when the environment already lists its tools in the system prompt.
+
+    Text the environment supplies cannot forge conversation structure: in system, user and tool
+    messages the written-out form of a special token (``<|im_end|>``) is broken with a zero-width
+    space before rendering, so it encodes as plain text; tool results also get every other added
+    token (``</tool_response>``) broken. Only the template and the policy's own samples produce
+    those ids.
     """
 
     def __init__(self, tokenizer: PreTrainedTokenizerBase, tools: list[dict[str, Any]] | None = None):
@@ -114,12 +120,28 @@ class ChatRenderer:
             raise ValueError("the tokenizer has no chat template; set tokenizer.chat_template (the LLM agent renders every turn with it)")
         self.tokenizer = tokenizer
         self.tools = tools or None
+        added_tokens = tokenizer.added_tokens_decoder.values()
+        special = {t for t in tokenizer.all_special_tokens if len(t) > 1} | {t.content for t in added_tokens if t.special and len(t.content) > 1}
+        added = special | {t.content for t in added_tokens if len(t.content) > 1}
+        self._special = sorted(special, key=len, reverse=True)
+        self._added = sorted(added, key=len, reverse=True)
 
     def render(self, messages: Sequence[Message]) -> str:
         """The conversation as text, ending with the generation prompt (the assistant's header)."""
         return self.tokenizer.apply_chat_template(
-            [dict(m) for m in messages], tools=self.tools, add_generation_prompt=True, tokenize=False
+            [self._neutralized(m) for m in messages], tools=self.tools, add_generation_prompt=True, tokenize=False
         )
+
+    def _neutralized(self, message: Message) -> dict[str, Any]:
+        message = dict(message)
+        content = message.get("content")
+        if message.get("role") == "assistant" or not isinstance(content, str):
+            return message
+        for token in self._added if message.get("role") == "tool" else self._special:
+            if token in content:
+                content = content.replace(token, token[0] + "\u200b" + token[1:])
+        message["content"] = content
+        return message
 
     def encode(self, text: str) -> list[int]:
         """Token ids of ``text``; special-token text (``<|im_start|>``) becomes the special token."""
