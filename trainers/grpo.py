@@ -80,6 +80,7 @@ class GRPOConfig:
     share_prompts: bool = True
     eval_every: int = 10
     eval_tasks: int = 64
+    eval_temperature: float = 0.0
     checkpoint_every: int = 10
     keep_checkpoints: int = 2
     seed: int = 0
@@ -99,6 +100,8 @@ class GRPOConfig:
         for name in ("steps", "tasks_per_step", "max_new_tokens", "epochs", "mini_batches", "micro_batch_size", "logprob_chunk_size", "eval_tasks", "env_workers", "rollout_shards"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.eval_temperature < 0:
+            raise ConfigError(f"eval_temperature must be 0 (greedy) or positive, got {self.eval_temperature}")
         if self.temperature <= 0:
             raise ConfigError(f"temperature must be positive for training (the policy must explore), got {self.temperature}")
         if self.learning_rate <= 0:
@@ -166,7 +169,7 @@ class GRPOTrainer:
         stops = stop_token_ids(self.tokenizer, source)
         self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else stops[0]
         self.params = SamplingParams(max_new_tokens=config.max_new_tokens, temperature=config.temperature, top_p=config.top_p, stop_token_ids=stops)
-        self.eval_params = dataclasses.replace(self.params, temperature=0.0)
+        self.eval_params = dataclasses.replace(self.params, temperature=config.eval_temperature)
         spec = policy_spec(config, self.params, stops, self.pad_id)
         if config.ray:
             self.rollouts = RayRollouts(spec, config.model, config.rollout_shards, device=config.device, threads=config.torch_threads)
@@ -282,7 +285,8 @@ class GRPOTrainer:
         return merged
 
     def evaluate(self) -> dict[str, float]:
-        """Greedy pass@1 and mean reward on ``eval_tasks`` held-out tasks (the same every time)."""
+        """Pass@1 and mean reward on ``eval_tasks`` held-out tasks (the same every time), greedy or
+        sampled at ``eval_temperature`` with seeds fixed per evaluation."""
         requests = [EpisodeRequest(group=i, seed=derive_seed(self.config.seed, EVAL_STREAM, i)) for i in range(self.config.eval_tasks)]
         self.rollouts.sync(self.model, self.weights_version)
         rollouts = self.rollouts.run(requests, self.eval_params, seed=derive_seed(self.config.seed, EVAL_STREAM))

@@ -48,7 +48,8 @@ def add_parser(algorithms: argparse._SubParsersAction) -> None:
     loss.add_argument("--dynamic-sampling", action="store_true", help="skip groups whose rewards are all equal (DAPO)")
     loss.add_argument("--overlong-filter", action="store_true", help="no loss on turns cut at --max-new-tokens (DAPO)")
     run_group = grpo.add_argument_group("run")
-    run_group.add_argument("--eval-every", type=int, default=10, metavar="N", help="greedy held-out evaluation every N steps; 0 turns it off (default: 10)")
+    run_group.add_argument("--eval-every", type=int, default=10, metavar="N", help="held-out evaluation every N steps; 0 turns it off (default: 10)")
+    run_group.add_argument("--eval-temperature", type=fraction, default=0.0, metavar="T", help="0 evaluates greedily; T > 0 measures sampled pass@1 at temperature T (default: 0)")
     run_group.add_argument("--eval-tasks", type=positive_int, default=64, metavar="N", help="held-out tasks per evaluation (default: 64)")
     run_group.add_argument("--checkpoint-every", type=positive_int, default=10, metavar="N", help="steps between checkpoints (default: 10)")
     run_group.add_argument("--seed", type=seed, default=0, metavar="N", help="the same seed reproduces the run (default: 0)")
@@ -107,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
             loss=loss,
             eval_every=args.eval_every,
             eval_tasks=args.eval_tasks,
+            eval_temperature=args.eval_temperature,
             checkpoint_every=args.checkpoint_every,
             seed=args.seed,
             device=args.device,
@@ -128,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
         first, last = history[0], history[-1]
         show.print(f"reward {first['reward']:.3f} → {last['reward']:.3f} over steps {first['step']}–{last['step']}", markup=False)
         if "eval_accuracy" in last:
-            show.print(f"held-out greedy pass@1 at step {last['step']}: {last['eval_accuracy']:.3f}", markup=False)
+            how = "greedy" if config.eval_temperature == 0 else f"sampled (T={config.eval_temperature:g})"
+            show.print(f"held-out {how} pass@1 at step {last['step']}: {last['eval_accuracy']:.3f}", markup=False)
     show.print(f"run folder: {config.out}  (evaluate: rlvr eval {args.env} --agent hf:{config.out}/latest)", markup=False)
     return 0
