@@ -47,3 +47,25 @@ register(
     description="Buy what a goal asks for in a local shop served over HTTP on loopback; browse, click, fill forms; reward from the order the server holds",
     tools=("open_page", "click", "fill_and_submit"),
 )
+
+# Language-conditioned manipulation (rlvr.envs.robotics.tasks.TASKS holds the same names and the instructions).
+VLA_TASKS = (
+    "Reach", "Push", "PickPlace", "DrawerOpen", "DrawerClose", "ButtonPress", "ButtonPressFront",
+    "WindowOpen", "WindowClose", "DoorOpen", "FaucetOpen", "HandlePress", "PlateSlide", "CoffeeButton",
+)
+for _task in VLA_TASKS:
+    register(
+        f"rlvr/VLA-{_task}-v0",
+        "rlvr.envs.robotics:MetaWorldVLAEnv",
+        domain="robotics",
+        kind="vla",
+        description=f"MetaWorld {_task}: camera image + proprioception + instruction -> end-effector deltas and gripper; reward 1 on success",
+        task=_task,
+    )
+register(
+    "rlvr/VLA-MultiTask-v0",
+    "rlvr.envs.robotics:MetaWorldVLAEnv",
+    domain="robotics",
+    kind="vla",
+    description=f"All {len(VLA_TASKS)} MetaWorld VLA tasks, one drawn per episode; reward 1 on success",
+)

@@ -14,6 +14,8 @@ PYTHON="${PYTHON:-python3}"
 
 need_apt=()
 command -v bwrap >/dev/null 2>&1 || need_apt+=(bubblewrap)
+# Offscreen OpenGL for the VLA envs' camera images on a CPU: Mesa's EGL (or OSMesa, if already there).
+ldconfig -p 2>/dev/null | grep -q 'libEGL_mesa.so\|libOSMesa.so' || need_apt+=(libegl-mesa0 libegl1 libopengl0 libgl1-mesa-dri)
 if ((${#need_apt[@]})); then
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "setup: installing ${need_apt[*]} with apt-get"
