@@ -168,6 +168,7 @@ def evaluate(
     seed: int = 0,
     env_kwargs: Mapping[str, Any] | None = None,
     workers: int | None = None,
+    batch_size: int = 64,
     on_task_done: Callable[[], None] | None = None,
 ) -> EvalReport:
     """Attempt ``episodes`` tasks ``k`` times each and report pass@1..k.
@@ -180,6 +181,9 @@ def evaluate(
         agent: a spec (``"oracle"``, ``"random:7"``, see :mod:`rlvr.agents.specs`) or an
             :class:`~rlvr.agents.base.AgentFactory`.
         workers: threads running tasks at once, one environment each; default :func:`default_workers`.
+        batch_size: model agents (``hf:``, ``vllm:``, ``openai:`` with a tokenizer) run this many
+            attempts at once, one batched generate call per turn-step; the sampler is then seeded
+            per batch and turn, so a report is reproducible for a given ``batch_size``.
         on_task_done: called after each task's k attempts (for progress bars).
     """
     if episodes < 1 or k < 1:
@@ -189,6 +193,12 @@ def evaluate(
     kwargs = dict(env_kwargs or {})
     make_env = (lambda: registry.make(env, **kwargs)) if isinstance(env, str) else env
     make_agent = agent_factory(agent) if isinstance(agent, str) else agent
+    env_name = env if isinstance(env, str) else None
+    agent_name = agent if isinstance(agent, str) else getattr(agent, "__name__", type(agent).__name__)
+    if hasattr(make_agent, "rollout_engine"):
+        start = time.perf_counter()
+        records = _batched_attempts(make_agent, make_env, episodes, k, seed, batch_size, workers, on_task_done)
+        return EvalReport(env=env_name or _env_name(make_env), agent=agent_name, episodes=episodes, k=k, seed=seed, seconds=time.perf_counter() - start, records=records, env_kwargs=kwargs)
     pool = _EnvPool(make_env)
 
     def run_task(episode: int) -> list[AttemptRecord]:
@@ -239,10 +249,8 @@ def evaluate(
     finally:
         pool.close()
     seconds = time.perf_counter() - start
-    env_name = env if isinstance(env, str) else (pool.first.spec.id if pool.first.spec else type(pool.first.unwrapped).__name__)
-    agent_name = agent if isinstance(agent, str) else getattr(agent, "__name__", type(agent).__name__)
     return EvalReport(
-        env=env_name,
+        env=env_name or _name_of(pool.first),
         agent=agent_name,
         episodes=episodes,
         k=k,
@@ -251,3 +259,64 @@ def evaluate(
         records=sorted(results, key=lambda r: (r.episode, r.attempt)),
         env_kwargs=kwargs,
     )
+
+
+def _name_of(env: gym.Env) -> str:
+    return env.spec.id if env.spec else type(env.unwrapped).__name__
+
+
+def _env_name(make_env: Callable[[], gym.Env]) -> str:
+    env = make_env()
+    try:
+        return _name_of(env)
+    finally:
+        env.close()
+
+
+def _batched_attempts(
+    factory: Any,
+    make_env: Callable[[], gym.Env],
+    episodes: int,
+    k: int,
+    seed: int,
+    batch_size: int,
+    workers: int | None,
+    on_task_done: Callable[[], None] | None,
+) -> list[AttemptRecord]:
+    """Every attempt of a model agent through its rollout engine, ``batch_size`` at a time.
+
+    Attempt ``(i, j)`` resets with ``seed + i`` (the task :func:`evaluate` promises); batch
+    ``b`` samples with seed ``(seed, b)``.
+    """
+    from rlvr.agents.llm.engine import EpisodeRequest, derive_seed
+
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    engine = factory.rollout_engine(make_env, workers=workers or 4)
+    attempts = [(episode, attempt) for episode in range(episodes) for attempt in range(k)]
+    records: list[AttemptRecord] = []
+    try:
+        for b, start in enumerate(range(0, len(attempts), batch_size)):
+            chunk = attempts[start : start + batch_size]
+            requests = [EpisodeRequest(group=episode, seed=seed + episode) for episode, _ in chunk]
+            for (episode, attempt), rollout in zip(chunk, engine.run(requests, factory.params, seed=derive_seed(seed, b))):
+                trajectory = rollout.trajectory
+                verdict = trajectory.verdict
+                records.append(
+                    AttemptRecord(
+                        episode=episode,
+                        attempt=attempt,
+                        task_id=rollout.task_id,
+                        reward=trajectory.reward,
+                        correct=bool(verdict and verdict.correct),
+                        turns=trajectory.turns,
+                        reason=verdict.reason if verdict is not None else "no verdict",
+                        terminated=not trajectory.truncated,
+                        truncated=trajectory.truncated,
+                    )
+                )
+                if attempt == k - 1 and on_task_done:
+                    on_task_done()
+    finally:
+        engine.close()
+    return records

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from rlvr.trainers.grpo import EVAL_STREAM, GRPOConfig, GRPOTrainer, rollout_metrics
-from rlvr.trainers.rollouts import EpisodeRequest, derive_seed
+from rlvr.agents.llm.engine import EpisodeRequest, derive_seed
 
 RESULTS = Path(__file__).parent / "results"
 

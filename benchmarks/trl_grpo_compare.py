@@ -75,7 +75,7 @@ def run_trl(args: argparse.Namespace, out: Path) -> dict:
     from trl import GRPOConfig, GRPOTrainer
 
     import rlvr
-    from rlvr.trainers.rollouts import derive_seed
+    from rlvr.agents.llm.engine import derive_seed
 
     env = rlvr.make(ENV_ID, difficulty=args.difficulty)
     rows = []

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from rlvr.trainers.rollouts import Rollout
+from rlvr.agents.llm.engine import Rollout
 
 
 @dataclass

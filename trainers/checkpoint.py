@@ -2,7 +2,7 @@
 
 Layout under a run's ``out`` folder::
 
-    checkpoints/step-000010/model/        save_pretrained() of the policy and its tokenizer
+    checkpoints/step-000010/model/        save_pretrained() of the policy and its tokenizer (if it has one)
     checkpoints/step-000010/trainer.pt    optimizer, step, random states
     latest -> checkpoints/step-000010/model    (what ``--agent hf:RUN/latest`` evaluates)
 
@@ -28,13 +28,17 @@ def checkpoint_dir(out: Path, step: int) -> Path:
     return out / "checkpoints" / f"step-{step:06d}"
 
 
-def save_checkpoint(out: Path, step: int, model: Any, tokenizer: Any, trainer_state: dict[str, Any], keep: int = 2) -> Path:
-    """Write the checkpoint of ``step``, point ``out/latest`` at it, keep the newest ``keep``."""
+def save_checkpoint(out: Path, step: int, model: Any, tokenizer: Any | None, trainer_state: dict[str, Any], keep: int = 2) -> Path:
+    """Write the checkpoint of ``step``, point ``out/latest`` at it, keep the newest ``keep``.
+
+    ``model`` is anything with ``save_pretrained(folder)`` (a Hugging Face model, or a torch
+    policy such as the VLA policy); ``tokenizer`` is None for policies without one."""
     final = checkpoint_dir(out, step)
     staging = final.with_name(final.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
     model.save_pretrained(staging / "model")
-    tokenizer.save_pretrained(staging / "model")
+    if tokenizer is not None:
+        tokenizer.save_pretrained(staging / "model")
     torch.save({**trainer_state, "step": step, "random": _random_states()}, staging / STATE_FILE)
     shutil.rmtree(final, ignore_errors=True)
     staging.rename(final)

@@ -33,7 +33,7 @@ from rlvr.trainers.losses import PolicyLossConfig, mask_truncated, policy_loss
 from rlvr.trainers.metrics import MetricsLogger
 from rlvr.trainers.progress import Progress
 from rlvr.trainers.rollout_workers import LocalRollouts, RayRollouts, policy_spec
-from rlvr.trainers.rollouts import EpisodeRequest, Rollout, derive_seed
+from rlvr.agents.llm.engine import EpisodeRequest, Rollout, derive_seed
 from rlvr.trainers.shared_prefix import hidden_states, prompt_lengths
 
 EVAL_STREAM = 1_000_003  # seeds of held-out evaluation tasks never collide with training seeds

@@ -23,7 +23,7 @@ from rlvr import registry
 from rlvr.agents.llm.agent import LLMAgent, template_tools
 from rlvr.agents.llm.backends.base import SamplingParams
 from rlvr.agents.llm.backends.hf import HFBackend
-from rlvr.trainers.rollouts import EpisodeRequest, Rollout, RolloutEngine, derive_seed
+from rlvr.agents.llm.engine import EpisodeRequest, Rollout, RolloutEngine, derive_seed
 
 if TYPE_CHECKING:
     from rlvr.trainers.grpo import GRPOConfig

@@ -27,6 +27,7 @@ import gymnasium as gym
 from rlvr.agents.base import Agent
 from rlvr.agents.llm.agent import LLMAgent, template_tools
 from rlvr.agents.llm.backends.base import Backend, BackendUnavailableError, SamplingParams
+from rlvr.agents.llm.engine import RolloutEngine
 from rlvr.agents.llm.model_files import check_model_dir, load_tokenizer, stop_token_ids
 
 SAMPLING_OPTIONS: dict[str, Callable[[str], Any]] = {"temperature": float, "top_p": float, "top_k": int, "max_new_tokens": int}
@@ -110,6 +111,21 @@ class LLMAgentFactory:
     def __call__(self, env: gym.Env, seed: int | None) -> Agent:
         backend, tokenizer, stops = self.model.get()
         return LLMAgent(backend, tokenizer, self.params, stop_token_ids=stops, template_tools=template_tools(env), seed=seed)
+
+    def rollout_engine(self, make_env: Callable[[], gym.Env], workers: int = 4) -> RolloutEngine:
+        """An engine that runs many episodes of ``make_env``'s environment at once, with one
+        batched generate call per turn-step (how :func:`~rlvr.agents.evaluate.evaluate` runs
+        model agents)."""
+        backend, tokenizer, stops = self.model.get()
+        probe = make_env()
+        tools_in_template = template_tools(probe)
+        probe.close()
+        return RolloutEngine(
+            make_env=make_env,
+            make_agent=lambda: LLMAgent(backend, tokenizer, self.params, stop_token_ids=stops, template_tools=tools_in_template),
+            backend=backend,
+            workers=workers,
+        )
 
 
 def hf_factory(argument: str) -> LLMAgentFactory:

@@ -25,6 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--k", type=positive_int, default=1, metavar="K", help="attempts per task; reports pass@1..K (default: 1)")
     parser.add_argument("--seed", type=seed, default=0, metavar="N", help="task i is the one reset(seed=N+i) draws (default: 0)")
     parser.add_argument("--workers", type=positive_int, metavar="N", help="episodes run at once (default: up to 4 with tools, else 1)")
+    parser.add_argument("--batch-size", type=positive_int, default=64, metavar="N", help="model agents (hf, vllm, openai with a tokenizer) run N attempts at once in batched generation (default: 64)")
     parser.add_argument("--out", metavar="FILE", help="where the JSON results go (default: eval-ENV-AGENT.json)")
     add_env_arguments(parser)
 
@@ -78,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
             env_kwargs=kwargs,
             workers=args.workers,
+            batch_size=args.batch_size,
             on_task_done=lambda: progress.advance(bar),
         )
     out = report.save(args.out or default_out(env_id, args.agent))

@@ -194,6 +194,20 @@ def test_hf_spec_evaluates_a_local_model(model_dir):
     assert isinstance(agent, LLMAgent) and agent.params.max_new_tokens == 8 and agent.params.stop_token_ids == (make_tokenizer().eos_token_id,)
 
 
+def test_hf_spec_evaluates_in_reproducible_batches_on_the_promised_tasks(model_dir, monkeypatch):
+    spec = f"hf:{model_dir},max_new_tokens=8,temperature=1.0,device=cpu"
+    calls = []
+    original = HFBackend.generate
+    monkeypatch.setattr(HFBackend, "generate", lambda self, prompts, params: calls.append(len(prompts)) or original(self, prompts, params))
+    first = evaluate(lambda: SumEnv(max_turns=2), spec, episodes=5, k=3, seed=4, batch_size=8)
+    assert max(calls) == 8  # attempts of several tasks share one generate call
+    again = evaluate(lambda: SumEnv(max_turns=2), spec, episodes=5, k=3, seed=4, batch_size=8)
+    oracle = evaluate(lambda: SumEnv(max_turns=2), "oracle", episodes=5, k=1, seed=4)
+    assert [(r.episode, r.attempt) for r in first.records] == [(e, a) for e in range(5) for a in range(3)]
+    assert [r.task_id for r in first.records if r.attempt == 0] == [r.task_id for r in oracle.records]
+    assert [(r.task_id, r.turns, r.reason) for r in first.records] == [(r.task_id, r.turns, r.reason) for r in again.records]
+
+
 @pytest.mark.parametrize(
     ("spec", "message"),
     [

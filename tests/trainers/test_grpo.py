@@ -104,7 +104,7 @@ def test_checkpoint_is_a_model_folder_the_hf_agent_loads(tiny_model, tmp_path):
 def test_multi_turn_episodes_learn_only_from_policy_tokens(tiny_model, tmp_path):
     trainer = GRPOTrainer(config(tiny_model, tmp_path / "run", env="rlvr/TestSevenTools-v0", steps=1))
     from rlvr.trainers.batch import build_batch
-    from rlvr.trainers.rollouts import EpisodeRequest
+    from rlvr.agents.llm.engine import EpisodeRequest
 
     rollouts = trainer.rollouts.run([EpisodeRequest(group=0, seed=s) for s in range(6)], trainer.params, seed=0)
     batch = build_batch(rollouts, torch.ones(len(rollouts)), trainer.pad_id)

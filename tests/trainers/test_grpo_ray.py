@@ -11,7 +11,7 @@ pytest.importorskip("ray", reason="the dist extra (ray) is not installed")
 from rlvr.trainers.grpo import ConfigError, GRPOConfig, GRPOTrainer  # noqa: E402
 from rlvr.trainers.metrics import read_metrics  # noqa: E402
 from rlvr.trainers.rollout_workers import split_into_shards  # noqa: E402
-from rlvr.trainers.rollouts import EpisodeRequest  # noqa: E402
+from rlvr.agents.llm.engine import EpisodeRequest  # noqa: E402
 
 
 def config(model, out, **overrides):
