@@ -27,7 +27,7 @@ class ImageRecipe:
 
     suite: str = "bookworm"
     variant: str = "minbase"
-    packages: tuple[str, ...] = ("python3", "python3-pytest", "git", "procps")
+    packages: tuple[str, ...] = ("python3", "python-is-python3", "python3-pytest", "git", "procps")
     # Bump when the build steps below change in a way the fields do not show.
     revision: int = 1
 
