@@ -77,6 +77,9 @@ def verdict_of(instance: SWEInstance, run: TestRun) -> Verdict:
         "pass_to_pass": len(p2p) / max(len(instance.PASS_TO_PASS), 1) if instance.PASS_TO_PASS else 1.0,
     }
     solved = len(f2p) == len(instance.FAIL_TO_PASS) and len(p2p) == len(instance.PASS_TO_PASS)
+    if solved and run.process.exit_code != 0:  # pytest exits 0 exactly when every selected test passed
+        return Verdict(0.0, False, f"the report says every test passed but pytest ended with {run.process.render().splitlines()[-1][:200]}",
+                       {"fail_to_pass": 0.0, "pass_to_pass": 0.0})
     if solved:
         return Verdict(1.0, True, f"all {len(instance.tests)} tests pass", components)
     failing = [n for n in instance.tests if not run.passed(n)]
