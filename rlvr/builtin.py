@@ -69,3 +69,10 @@ register(
     kind="vla",
     description=f"All {len(VLA_TASKS)} MetaWorld VLA tasks, one drawn per episode; reward 1 on success",
 )
+register(
+    "rlvr/SWE-v0",
+    "rlvr.envs.swe:SWEEnv",
+    domain="swe",
+    description="Repair Python libraries until their tests pass (tasks synthesised by libcst mutation, or SWE-bench-format files); bash/editor/submit tools in bwrap or Docker; graded on a clean copy, test edits dropped",
+    tools=("bash", "editor", "submit"),
+)

@@ -246,14 +246,17 @@ def test_synthesize_cli_on_a_local_git_repository(tmp_path):
     (repo / "mini").mkdir(parents=True)
     (repo / "tests").mkdir()
     (repo / "conftest.py").write_text("")
-    (repo / "mini" / "__init__.py").write_text("def clamp(x, lo, hi):\n    if x < lo:\n        return lo\n    if x > hi:\n        return hi\n    return x\n\n\ndef double(x):\n    return x * 2\n")
+    (repo / "mini" / "__init__.py").write_text("def clamp(x, lo, hi):\n    if x < lo:\n        return lo\n    if x > hi:\n        return hi\n    return x\n\n\ndef double(x):\n    return x * 2\n\n\n"
+                                               "def is_even(x):\n    return x % 2 == 0\n\n\ndef last(xs):\n    return xs[len(xs) - 1]\n")
     tests = "".join(f"def test_clamp_{i}():\n    from mini import clamp\n    assert clamp({v}, 0, 10) == {min(max(v, 0), 10)}\n\n" for i, v in enumerate([-5, 0, 5, 10, 15]))
     tests += "".join(f"def test_double_{i}():\n    from mini import double\n    assert double({i}) == {2 * i}\n\n" for i in range(1, 5))
+    tests += "".join(f"def test_is_even_{i}():\n    from mini import is_even\n    assert is_even({i}) is {i % 2 == 0}\n\n" for i in range(5))
+    tests += "".join(f"def test_last_{i}():\n    from mini import last\n    assert last(list(range({i + 1}))) == {i}\n\n" for i in range(5))
     (repo / "tests" / "test_mini.py").write_text(tests)
     for command in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "-c", "user.email=a@b", "-c", "user.name=a", "commit", "-qm", "init"]):
         subprocess.run(command, cwd=repo, check=True)
     out = tmp_path / "tasks.jsonl"
-    assert main(["swe", "synthesize", "--repo", str(repo), "--out", str(out), "--max-candidates", "8", "--workers", "1"]) == 0
+    assert main(["swe", "synthesize", "--repo", str(repo), "--out", str(out), "--max-candidates", "40", "--workers", "1"]) == 0
     instances = read_instances(out)
     assert instances and all(i.repo == str(repo.resolve()) and len(i.base_commit) == 40 for i in instances)
     report = evaluate("rlvr/SWE-v0", "oracle", episodes=len(instances), k=1, seed=0, env_kwargs={"dataset": str(out)})

@@ -14,9 +14,10 @@ import hashlib
 import random
 import shutil
 import tempfile
+import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -25,7 +26,8 @@ from rlvr.envs.swe.changes import Changes, protected_reason, snapshot, unified_d
 from rlvr.envs.swe.instances import SWEInstance, TreeStore, apply_patch, copy_tree
 from rlvr.envs.swe.synthesis.mutations import Site, apply_site, list_sites
 from rlvr.envs.swe.synthesis.statements import problem_statement
-from rlvr.envs.swe.testrun import PASSED, collect_node_ids, run_tests
+from rlvr.envs.swe.testrun import GRADING_LIMITS, collect_node_ids, run_tests
+from rlvr.tools.sandbox import Limits
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,10 @@ def synthesize(backend: Backend, repo: str, store: TreeStore, config: SynthesisC
     base = SWEInstance(instance_id="base", repo=repo, base_commit=base_commit, problem_statement="", FAIL_TO_PASS=(), PASS_TO_PASS=())
     clean = store.clean_tree(base)
     node_ids = collect_node_ids(backend, clean)
+    started = time.monotonic()
     baseline = run_tests(backend, clean, node_ids)
+    # Mutants that loop forever are stopped well before the grading limit.
+    limits = replace(GRADING_LIMITS, wall_s=max(10.0, 5 * (time.monotonic() - started)))
     passing = [n for n in node_ids if baseline.passed(n)]
     log(f"{repo}: {len(node_ids)} tests collected, {len(passing)} pass on the clean tree")
     if len(passing) < 2:
@@ -88,7 +93,7 @@ def synthesize(backend: Backend, repo: str, store: TreeStore, config: SynthesisC
     with ThreadPoolExecutor(config.workers) as pool:
         for batch in _batches(candidates(clean, config), config.workers):
             batch = [c for c in batch if per_function[(c.path, c.site.function)] < config.per_function]
-            for candidate, instance in zip(batch, pool.map(lambda c: _try(backend, clean, passing, c, config, repo, base_commit, package), batch)):
+            for candidate, instance in zip(batch, pool.map(lambda c: _try(backend, clean, passing, c, config, repo, base_commit, package, limits), batch)):
                 tried += 1
                 key = (candidate.path, candidate.site.function)
                 if instance is None or per_function[key] >= config.per_function:
@@ -108,7 +113,7 @@ def _batches(items: list[Candidate], size: int) -> Iterator[list[Candidate]]:
 
 
 def _try(backend: Backend, clean: Path, passing: list[str], candidate: Candidate, config: SynthesisConfig,
-         repo: str, base_commit: str, package: str) -> SWEInstance | None:
+         repo: str, base_commit: str, package: str, limits: Limits) -> SWEInstance | None:
     original = (clean / candidate.path).read_text(encoding="utf-8")
     try:
         mutated = apply_site(original, candidate.site)
@@ -121,12 +126,12 @@ def _try(backend: Backend, clean: Path, passing: list[str], candidate: Candidate
         tree = scratch / "repo"
         copy_tree(clean, tree)
         (tree / candidate.path).write_text(mutated, encoding="utf-8")
-        run = run_tests(backend, tree, passing)
+        run = run_tests(backend, tree, passing, limits)
         broken = {n: run.outcomes[n] for n in passing if not run.passed(n)}
         still = [n for n in passing if run.passed(n)]
         if not broken or not still or len(broken) >= config.max_broken * len(passing):
             return None
-        again = run_tests(backend, tree, [*broken, *still])
+        again = run_tests(backend, tree, [*broken, *still], limits)
         if any(again.passed(n) for n in broken) or not all(again.passed(n) for n in still):
             return None  # flaky: the failure does not reproduce
         fix = unified_diff(Changes({candidate.path: original.encode()}), snapshot(tree))
