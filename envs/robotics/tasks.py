@@ -158,3 +158,11 @@ def tokenize(sentence: str) -> list[str]:
     """Lower-case words without punctuation (``"Open the drawer."`` → ``["open", "the", "drawer"]``)."""
     cleaned = "".join(c if c.isalnum() or c == "'" else " " for c in sentence.lower())
     return cleaned.split()
+
+
+def task_of_instruction(sentence: str) -> VLATask | None:
+    """The task whose instructions (any split) include ``sentence``, or None."""
+    for task in TASKS.values():
+        if sentence in (task.instruction, *task.paraphrases, *task.heldout):
+            return task
+    return None

@@ -11,11 +11,11 @@ import os
 import sys
 from typing import Sequence
 
-from rlvr.cli import demo, listing, model, play, swe, train
+from rlvr.cli import collect, demo, listing, model, play, swe, train
 from rlvr.cli import eval as eval_command
 from rlvr.cli.common import Parser, UsageError
 
-COMMANDS = (listing, play, eval_command, train, demo, model, swe)
+COMMANDS = (listing, play, eval_command, train, collect, demo, model, swe)
 
 
 def build_parser() -> Parser:

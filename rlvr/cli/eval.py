@@ -20,7 +20,7 @@ HELP = "measure an agent's pass@k on an environment"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("env", metavar="ENV", help="environment id, or MODULE:ID to import your module first")
-    parser.add_argument("--agent", default="oracle", metavar="SPEC", help="oracle, random, random:SEED, scripted:FILE.json, hf:PATH[,key=value...], vllm:PATH or openai:MODEL@URL (default: oracle)")
+    parser.add_argument("--agent", default="oracle", metavar="SPEC", help="oracle, random, random:SEED, scripted:FILE.json, hf:PATH[,key=value...], vllm:PATH or openai:MODEL@URL (default: oracle); vla:POLICY_DIR for VLA envs (success rate per task)")
     parser.add_argument("--episodes", type=positive_int, default=100, metavar="N", help="tasks to attempt (default: 100)")
     parser.add_argument("--k", type=positive_int, default=1, metavar="K", help="attempts per task; reports pass@1..K (default: 1)")
     parser.add_argument("--seed", type=seed, default=0, metavar="N", help="task i is the one reset(seed=N+i) draws (default: 0)")
@@ -58,8 +58,13 @@ def run(args: argparse.Namespace) -> int:
 
     from rlvr.agents.evaluate import evaluate
     from rlvr.agents.specs import agent_factory
+    from rlvr.registry import registered_envs
 
     env_id = resolve_env(args.env)
+    if env_id in {entry.id for entry in registered_envs(kind="vla")}:
+        from rlvr.cli.eval_vla import run_vla_eval
+
+        return run_vla_eval(env_id, args)
     try:
         agent_factory(args.agent)
     except (ValueError, OSError) as exc:

@@ -1,0 +1,131 @@
+"""BC → BC+GRPO on VLA tasks: success per task on fixed held-out initial states, per seed.
+
+    .venv/bin/python benchmarks/vla_grpo.py --seed 0            # one seed: demos, BC, eval, GRPO, eval
+    .venv/bin/python benchmarks/vla_grpo.py --seed 1 &          # seeds run as separate processes
+    .venv/bin/python benchmarks/vla_grpo.py --summarize         # table of every finished seed
+
+One seed does, in order (wall-clock time of each stage recorded):
+
+1. ``--demos`` scripted-expert episodes per task (training layouts, seed-dependent) → Minari datasets.
+2. Behaviour cloning of one multi-task policy (``--bc-steps``, action chunk ``--chunk``).
+3. Greedy success per task on the first ``--eval-episodes`` evaluation layouts (1000, 1001, ...;
+   never trained on, the same for every seed and both policies).
+4. GRPO from the BC policy (``--grpo-steps`` updates of ``--states`` initial states x ``--group``
+   attempts, mixed-outcome groups only, KL to the BC policy).
+5. The same evaluation of the GRPO policy.
+
+Results go to ``results/vla_grpo/seed-N.json`` (and the runs to ``runs/bench-vla-grpo/seed-N``),
+with the load average at start and end: on a shared machine the times move with the load, the
+success rates do not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results" / "vla_grpo"
+TASKS = ("ButtonPress", "DrawerClose", "HandlePress", "WindowClose")
+
+
+def run_seed(args: argparse.Namespace) -> dict:
+    import torch
+
+    from rlvr.agents.vla.collect import collect_expert_dataset
+    from rlvr.agents.vla.evaluate import evaluate_policy
+    from rlvr.trainers.bc import BCConfig, BCTrainer
+    from rlvr.trainers.losses import PolicyLossConfig
+    from rlvr.trainers.vla_grpo import VLAGRPOConfig, VLAGRPOTrainer
+
+    torch.set_num_threads(1)
+    run = Path(args.runs) / f"seed-{args.seed}"
+    report: dict = {"seed": args.seed, "tasks": list(args.tasks), "settings": {k: v for k, v in vars(args).items() if k != "summarize"}, "loadavg_start": os.getloadavg(), "seconds": {}}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        report["seconds"][name] = round(now - clock, 1)
+        clock = now
+        print(f"seed {args.seed}: {name} done in {report['seconds'][name]} s", flush=True)
+
+    size = {"width": args.image_size, "height": args.image_size}
+    datasets = []
+    for task in args.tasks:
+        dataset = collect_expert_dataset(f"rlvr/VLA-{task}-v0", args.demos, seed=1000 * args.seed, datasets_path=run / "datasets", dataset_id=f"bench/VLA-{task}/expert-v0", env_kwargs=size)
+        datasets.append(dataset.spec.dataset_id)
+    lap("collect")
+    bc = BCTrainer(BCConfig(datasets=tuple(datasets), datasets_path=str(run / "datasets"), out=str(run / "bc"), steps=args.bc_steps, chunk=args.chunk, seed=args.seed, checkpoint_every=args.bc_steps, tensorboard=False))
+    bc.train(progress=False)
+    bc.close()
+    lap("bc")
+    before = evaluate_policy(bc.policy, args.tasks, episodes=args.eval_episodes)
+    report["bc"] = before.as_dict()
+    lap("eval_bc")
+    print(f"seed {args.seed}: BC {before.per_task}", flush=True)
+    grpo = VLAGRPOTrainer(VLAGRPOConfig(
+        policy=str(run / "bc" / "latest"), tasks=tuple(args.tasks), out=str(run / "grpo"), steps=args.grpo_steps,
+        states_per_step=args.states, group_size=args.group, learning_rate=args.lr, seed=args.seed,
+        loss=PolicyLossConfig(kl_coef=args.kl), checkpoint_every=args.grpo_steps, tensorboard=False,
+    ))
+    history = grpo.train(progress=False)
+    grpo.close()
+    report["grpo_history"] = history
+    lap("grpo")
+    after = evaluate_policy(grpo.policy, args.tasks, episodes=args.eval_episodes)
+    report["grpo"] = after.as_dict()
+    lap("eval_grpo")
+    report["loadavg_end"] = os.getloadavg()
+    report["gain_points"] = {task: round(100 * (after.per_task[task] - before.per_task[task]), 1) for task in args.tasks}
+    print(f"seed {args.seed}: GRPO {after.per_task}; gain (points) {report['gain_points']}", flush=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"seed-{args.seed}.json").write_text(json.dumps(report, indent=1) + "\n")
+    return report
+
+
+def summarize() -> None:
+    reports = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("seed-*.json"))]
+    if not reports:
+        print(f"no results in {RESULTS}; run a seed first")
+        return
+    tasks = reports[0]["tasks"]
+    print("| task | " + " | ".join(f"BC s{r['seed']}" for r in reports) + " | " + " | ".join(f"GRPO s{r['seed']}" for r in reports) + " | mean gain (points) |")
+    print("|---" * (2 + 2 * len(reports)) + "|")
+    for task in tasks:
+        bc = [r["bc"]["per_task"][task] for r in reports]
+        grpo = [r["grpo"]["per_task"][task] for r in reports]
+        gain = statistics.mean(100 * (g - b) for g, b in zip(grpo, bc))
+        print(f"| {task} | " + " | ".join(f"{v:.2f}" for v in bc) + " | " + " | ".join(f"{v:.2f}" for v in grpo) + f" | {gain:+.1f} |")
+    for r in reports:
+        print(f"seed {r['seed']}: seconds {r['seconds']}, load {r['loadavg_start']} → {r['loadavg_end']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--summarize", action="store_true", help="print the table of finished seeds and exit")
+    parser.add_argument("--tasks", nargs="+", default=list(TASKS))
+    parser.add_argument("--demos", type=int, default=5, help="expert episodes per task")
+    parser.add_argument("--bc-steps", type=int, default=1500)
+    parser.add_argument("--chunk", type=int, default=4)
+    parser.add_argument("--image-size", type=int, default=64)
+    parser.add_argument("--eval-episodes", type=int, default=100)
+    parser.add_argument("--grpo-steps", type=int, default=20)
+    parser.add_argument("--states", type=int, default=8)
+    parser.add_argument("--group", type=int, default=8)
+    parser.add_argument("--lr", type=float, default=1e-4)
+    parser.add_argument("--kl", type=float, default=0.01)
+    parser.add_argument("--runs", default="runs/bench-vla-grpo")
+    args = parser.parse_args()
+    if args.summarize:
+        summarize()
+    else:
+        run_seed(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""Expert datasets → behaviour cloning → GRPO on the VLA token policy, end to end at toy scale."""
+
+import json
+
+import pytest
+
+torch = pytest.importorskip("torch", reason="the VLA trainers need torch (rlvr[robotics])")
+pytest.importorskip("metaworld", reason="the VLA envs need rlvr[robotics] (metaworld)")
+pytest.importorskip("minari", reason="datasets need minari (rlvr[control])")
+
+from rlvr.agents.vla.collect import collect_expert_dataset, load_dataset  # noqa: E402
+from rlvr.agents.vla.policy import VLAPolicy  # noqa: E402
+from rlvr.trainers.bc import BCConfig, BCTrainer  # noqa: E402
+from rlvr.trainers.losses import PolicyLossConfig  # noqa: E402
+from rlvr.trainers.metrics import read_metrics  # noqa: E402
+from rlvr.trainers.vla_grpo import VLAGRPOConfig, VLAGRPOTrainer  # noqa: E402
+
+SMALL = {"hidden": 64, "bins": 32}
+
+
+@pytest.fixture(scope="module")
+def datasets(tmp_path_factory):
+    root = tmp_path_factory.mktemp("datasets")
+    collect_expert_dataset("rlvr/VLA-ButtonPress-v0", 2, datasets_path=root, env_kwargs={"width": 32, "height": 32})
+    return root
+
+
+def test_expert_dataset_holds_successful_episodes_with_images(datasets):
+    dataset = load_dataset("rlvr/VLA-ButtonPress/expert-v0", datasets)
+    episodes = list(dataset.iterate_episodes())
+    assert len(episodes) == 2
+    for episode in episodes:
+        assert episode.terminations[-1] and episode.rewards.sum() == 1.0
+        assert episode.observations["image"].shape == (len(episode.actions) + 1, 32, 32, 3)
+        assert episode.observations["image"].dtype.name == "uint8"
+        assert episode.observations["proprio"].dtype.name == "float32"
+    with pytest.raises(FileNotFoundError, match="rlvr collect"):
+        load_dataset("rlvr/VLA-Nothing/expert-v0", datasets)
+
+
+def test_bc_fits_the_demonstrations_and_checkpoints_a_loadable_policy(datasets, tmp_path):
+    config = BCConfig(datasets=("rlvr/VLA-ButtonPress/expert-v0",), datasets_path=str(datasets), out=str(tmp_path / "bc"),
+                      steps=40, batch_size=32, learning_rate=1e-3, chunk=2, checkpoint_every=20, tensorboard=False, policy_overrides={"channels": (8, 8, 8)}, **SMALL)
+    trainer = BCTrainer(config)
+    history = trainer.train(progress=False)
+    trainer.close()
+    assert trainer.data.tasks == ["ButtonPress"] and trainer.policy.config.image_size == 32
+    assert history[-1]["loss"] < 0.7 * history[0]["loss"]
+    policy = VLAPolicy.from_pretrained(tmp_path / "bc" / "latest")
+    assert policy.config.chunk == 2 and policy.config.bins == 32
+    resumed = BCTrainer(config.__class__(**{**config.__dict__, "steps": 45}), resume=True)
+    assert resumed.step == 40
+    resumed.train(progress=False)
+    resumed.close()
+    assert [r["step"] for r in read_metrics(tmp_path / "bc")] == list(range(1, 46))
+
+
+def test_grpo_runs_groups_from_one_state_and_uses_the_shared_loss(datasets, tmp_path):
+    bc = BCTrainer(BCConfig(datasets=("rlvr/VLA-ButtonPress/expert-v0",), datasets_path=str(datasets), out=str(tmp_path / "bc"),
+                            steps=5, chunk=4, tensorboard=False, policy_overrides={"channels": (8, 8, 8)}, **SMALL))
+    bc.train(progress=False)
+    bc.close()
+    config = VLAGRPOConfig(policy=str(tmp_path / "bc" / "latest"), tasks=("ButtonPress",), out=str(tmp_path / "grpo"), steps=2,
+                           states_per_step=2, group_size=2, max_steps=24, keep_mixed_only=False, temperature=1.5,
+                           loss=PolicyLossConfig(kl_coef=0.1), checkpoint_every=1, tensorboard=False)
+    trainer = VLAGRPOTrainer(config)
+    starts = trainer.starts()
+    assert len(starts) == 4 and starts[0].layout == starts[1].layout and starts[0].task == starts[1].task
+    history = trainer.train(progress=False)
+    trainer.close()
+    assert len(history) == 2 and all(0.0 <= r["success"] <= 1.0 for r in history)
+    assert {"policy_loss", "kl_to_ref", "clip_frac_low", "entropy"} <= set(history[0])
+    assert history[0]["decisions"] == 4 * 6  # 4 episodes of 24 steps, 4 steps per decision
+    assert (tmp_path / "grpo" / "latest" / "policy.json").is_file()
+    assert json.loads((tmp_path / "grpo" / "latest" / "policy.json").read_text())["chunk"] == 4
