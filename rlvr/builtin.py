@@ -76,3 +76,20 @@ register(
     description="Repair Python libraries until their tests pass (tasks synthesised by libcst mutation, or SWE-bench-format files); bash/editor/submit tools in bwrap or Docker; graded on a clean copy, test edits dropped",
     tools=("bash", "editor", "submit"),
 )
+
+# Continuous control: Gymnasium MuJoCo v5 tasks (rlvr.envs.control.tasks.TASKS holds the same names,
+# the success thresholds and D4RL's reference scores).
+CONTROL_TASKS = (
+    ("HalfCheetah", 4800), ("Hopper", 3800), ("Walker2d", 4000), ("Ant", 6000),
+    ("InvertedPendulum", 950), ("InvertedDoublePendulum", 9100), ("Swimmer", 360),
+)
+for _task, _threshold in CONTROL_TASKS:
+    register(
+        f"rlvr/{_task}-v0",
+        "rlvr.envs.control:MujocoControlEnv",
+        domain="control",
+        kind="control",
+        max_episode_steps=1000,
+        description=f"Gymnasium MuJoCo {_task}-v5 (same reward); info['success'] once the episode return reaches {_threshold}",
+        task=_task,
+    )

@@ -199,6 +199,7 @@ def policy_loss(
     sampler_logp: Tensor | None = None,
     entropy: Tensor | None = None,
     normalizer: float | None = None,
+    with_metrics: bool = True,
 ) -> tuple[Tensor, dict[str, float]]:
     """The shared policy-gradient loss and its diagnostics.
 
@@ -213,6 +214,8 @@ def policy_loss(
     (k3 estimate of KL(pi_old || pi_theta)), plus dual_clip_frac, kl_to_ref, entropy,
     tis_weight_mean and sampler_logp_gap (mean |old_logp - sampler_logp|: how far the sampler's
     numbers are from the learner's) when those parts are on or given. Means are over masked tokens.
+    ``with_metrics=False`` returns an empty dict instead and skips their computation (PPO's many
+    small minibatches, where the diagnostics would cost as much as the step).
     """
     _check_inputs(logp, old_logp, advantages, mask, cfg, ref_logp, sampler_logp, entropy)
     mask = mask.to(logp.dtype)
@@ -239,6 +242,8 @@ def policy_loss(
         aggregate, mask=mask, mode=cfg.aggregation, max_tokens_norm=cfg.max_tokens_norm, normalizer=normalizer
     )
     loss = reduce(per_token)
+    if not with_metrics:
+        return loss, {}
     with torch.no_grad():
         metrics = {"loss": loss.item(), "policy_loss": reduce(surrogate).item()}
         metrics.update(_ratio_metrics(ratio, logp - old_logp, advantages, mask, cfg))

@@ -1,0 +1,87 @@
+"""``rlvr train ppo``: PPO on a continuous-control environment (``rlvr/HalfCheetah-v0``, ...)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+from rlvr.cli.common import UsageError, add_env_arguments, console, env_kwargs, positive_int, resolve_env, seed
+from rlvr.cli.train_grpo import fraction
+
+
+def add_parser(algorithms: argparse._SubParsersAction) -> None:
+    """Add ``ppo`` to the ``rlvr train`` algorithms."""
+    ppo = algorithms.add_parser("ppo", help="PPO on a continuous-control environment", description="PPO on Gymnasium vector envs with observation/reward normalisation; defaults are rl-baselines3-zoo's mujoco-defaults (SB3's PPO defaults, normalised). Ends with a deterministic evaluation.")
+    ppo.add_argument("--env", required=True, metavar="ID", help="control environment id, e.g. rlvr/HalfCheetah-v0")
+    ppo.add_argument("--out", metavar="DIR", help="run folder: checkpoints, metrics.jsonl, tensorboard/ (default: runs/ppo-<env>)")
+    ppo.add_argument("--resume", action="store_true", help="continue the run in --out from its newest checkpoint")
+    ppo.add_argument("--steps", type=positive_int, default=1_000_000, metavar="N", help="env steps (default: 1000000)")
+    ppo.add_argument("--num-envs", type=positive_int, default=1, metavar="N", help="parallel envs (default: 1)")
+    ppo.add_argument("--rollout-steps", type=positive_int, default=2048, metavar="N", help="steps per env per iteration (default: 2048)")
+    ppo.add_argument("--minibatch-size", type=positive_int, default=64, metavar="N", help="(default: 64)")
+    ppo.add_argument("--epochs", type=positive_int, default=10, metavar="N", help="passes per iteration (default: 10)")
+    ppo.add_argument("--lr", type=fraction, default=3e-4, metavar="LR", help="learning rate (default: 3e-4)")
+    ppo.add_argument("--anneal-lr", action="store_true", help="decay the learning rate linearly to 0")
+    ppo.add_argument("--gamma", type=fraction, default=0.99, metavar="G", help="(default: 0.99)")
+    ppo.add_argument("--gae-lambda", type=fraction, default=0.95, metavar="L", help="(default: 0.95)")
+    ppo.add_argument("--clip-range", type=fraction, default=0.2, metavar="E", help="(default: 0.2)")
+    ppo.add_argument("--value-clip", type=fraction, metavar="E", help="clip value updates to this range (CleanRL: 0.2; default: off)")
+    ppo.add_argument("--entropy-coef", type=fraction, default=0.0, metavar="C", help="(default: 0)")
+    ppo.add_argument("--value-coef", type=fraction, default=0.5, metavar="C", help="(default: 0.5)")
+    ppo.add_argument("--max-grad-norm", type=fraction, default=0.5, metavar="N", help="(default: 0.5)")
+    ppo.add_argument("--target-kl", type=fraction, metavar="KL", help="stop an iteration's epochs early past 1.5x this KL")
+    ppo.add_argument("--no-normalize", action="store_true", help="no observation or reward normalisation")
+    ppo.add_argument("--hidden-sizes", default="64,64", metavar="A,B", help="MLP widths (default: 64,64)")
+    ppo.add_argument("--eval-episodes", type=int, default=10, metavar="N", help="deterministic evaluation episodes at the end (default: 10)")
+    ppo.add_argument("--checkpoint-every", type=int, default=100_000, metavar="N", help="env steps between checkpoints (default: 100000)")
+    ppo.add_argument("--seed", type=seed, default=0, metavar="N", help="the same seed reproduces the run (default: 0)")
+    ppo.add_argument("--threads", type=positive_int, default=1, metavar="N", help="torch threads (default: 1)")
+    ppo.add_argument("--wandb", metavar="PROJECT", help="also log to Weights & Biases")
+    ppo.add_argument("--no-tensorboard", action="store_true", help="do not write tensorboard/ event files")
+    add_env_arguments(ppo)
+    ppo.set_defaults(run=run, command_parser=ppo)
+
+
+def default_out(env_id: str) -> str:
+    name = re.sub(r"-v\d+$", "", env_id.rpartition("/")[2]).lower()
+    return f"runs/ppo-{re.sub(r'[^a-z0-9]+', '-', name).strip('-')}"
+
+
+def run(args: argparse.Namespace) -> int:
+    env_id = resolve_env(args.env)
+    try:
+        from rlvr.trainers.ppo import ConfigError, PPOConfig, PPOTrainer
+    except ImportError as exc:
+        raise UsageError(f"PPO needs torch and MuJoCo ({exc}); install them with: pip install 'rlvr[control]'") from None
+    try:
+        hidden = tuple(int(width) for width in args.hidden_sizes.split(","))
+    except ValueError:
+        raise UsageError(f"--hidden-sizes takes comma-separated widths such as 64,64, got {args.hidden_sizes!r}") from None
+    config = PPOConfig(
+        env=args.env, out=args.out or default_out(env_id), env_kwargs=env_kwargs(args), steps=args.steps,
+        num_envs=args.num_envs, rollout_steps=args.rollout_steps, minibatch_size=args.minibatch_size, epochs=args.epochs,
+        learning_rate=args.lr, anneal_lr=args.anneal_lr, gamma=args.gamma, gae_lambda=args.gae_lambda,
+        clip_range=args.clip_range, value_clip=args.value_clip, entropy_coef=args.entropy_coef, value_coef=args.value_coef,
+        max_grad_norm=args.max_grad_norm, target_kl=args.target_kl, normalize_observations=not args.no_normalize,
+        normalize_rewards=not args.no_normalize, hidden_sizes=hidden, eval_episodes=args.eval_episodes,
+        checkpoint_every=args.checkpoint_every, seed=args.seed, torch_threads=args.threads,
+        tensorboard=not args.no_tensorboard, wandb_project=args.wandb,
+    )
+    try:
+        trainer = PPOTrainer(config, resume=args.resume)
+    except (ConfigError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        history = trainer.train()
+    finally:
+        trainer.close()
+    show = console()
+    trained = [h for h in history if "reward" in h]
+    if trained:
+        show.print(f"training episode return {trained[0]['reward']:.1f} → {trained[-1]['reward']:.1f} at {trained[-1]['step']} steps", markup=False)
+    if history and "eval_return" in history[-1]:
+        last = history[-1]
+        score = f", D4RL-normalised {last['eval_normalized_score']:.1f}" if "eval_normalized_score" in last else ""
+        show.print(f"deterministic evaluation: return {last['eval_return']:.1f} ± {last['eval_return_std']:.1f}, success {last['eval_success']:.0%}{score}", markup=False)
+    show.print(f"run folder: {config.out}  (policy: {config.out}/latest)", markup=False)
+    return 0
