@@ -24,6 +24,8 @@ import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -102,27 +104,39 @@ def configurations(task: str) -> dict[str, Stepper]:
     }
 
 
+def measure_task(task: str, seconds: float, rounds: int) -> dict[str, float]:
+    """Median steps/s of every configuration on ``task``, slots rotating between rounds."""
+    steppers = configurations(task)
+    names = list(steppers)
+    for stepper in steppers.values():
+        stepper.run(0.2)  # warm-up: first images, compiled code paths
+    samples: dict[str, list[float]] = {n: [] for n in names}
+    for round_index in range(rounds):
+        order = names[round_index % len(names):] + names[:round_index % len(names)]
+        for name in order:
+            samples[name].append(steppers[name].run(seconds))
+    for stepper in steppers.values():
+        stepper.env.close()
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=2.0, help="length of one timed slot")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=list(TASKS))
+    parser.add_argument("--one-task", choices=list(TASKS), help=argparse.SUPPRESS)  # internal: measure in this process
     args = parser.parse_args()
+    if args.one_task:
+        print(json.dumps(measure_task(args.one_task, args.seconds, args.rounds)))
+        return
     load_before = os.getloadavg()
     results: dict[str, dict[str, float]] = {}
     for task in args.tasks:
-        steppers = configurations(task)
-        names = list(steppers)
-        for stepper in steppers.values():
-            stepper.run(0.2)  # warm-up: first images, compiled code paths
-        samples: dict[str, list[float]] = {n: [] for n in names}
-        for round_index in range(args.rounds):
-            order = names[round_index % len(names):] + names[:round_index % len(names)]
-            for name in order:
-                samples[name].append(steppers[name].run(args.seconds))
-        results[task] = {name: statistics.median(values) for name, values in samples.items()}
-        for stepper in steppers.values():
-            stepper.env.close()
+        # One process per task: every task starts from a fresh MuJoCo/OpenGL state, as a user's run does.
+        command = [sys.executable, __file__, "--one-task", task, "--seconds", str(args.seconds), "--rounds", str(args.rounds)]
+        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        results[task] = json.loads(output.strip().splitlines()[-1])
         print(task, "  ".join(f"{name}: {value:.0f}" for name, value in results[task].items()), flush=True)
     report = {
         "results_steps_per_second": results,

@@ -27,17 +27,36 @@ import os
 import statistics
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rlvr.agents.vla.policy import VLAPolicy
 
 RESULTS = Path(__file__).resolve().parent / "results" / "vla_grpo"
 TASKS = ("ButtonPress", "DrawerClose", "HandlePress", "WindowClose")
 
 
+def train_bc(args: argparse.Namespace, run: Path, size: dict, report: dict, lap) -> VLAPolicy:
+    """Stages 1-2: expert demonstrations per task, then behaviour cloning of one multi-task policy."""
+    from rlvr.agents.vla.collect import collect_expert_dataset
+    from rlvr.trainers.bc import BCConfig, BCTrainer
+
+    datasets = []
+    for task in args.tasks:
+        dataset = collect_expert_dataset(f"rlvr/VLA-{task}-v0", args.demos, seed=1000 * args.seed, datasets_path=run / "datasets", dataset_id=f"bench/VLA-{task}/expert-v0", env_kwargs=size)
+        datasets.append(dataset.spec.dataset_id)
+    lap("collect")
+    bc = BCTrainer(BCConfig(datasets=tuple(datasets), datasets_path=str(run / "datasets"), out=str(run / "bc"), steps=args.bc_steps, chunk=args.chunk, seed=args.seed, checkpoint_every=args.bc_steps, tensorboard=False))
+    bc.train(progress=False)
+    bc.close()
+    lap("bc")
+    return bc.policy
+
+
 def run_seed(args: argparse.Namespace) -> dict:
     import torch
 
-    from rlvr.agents.vla.collect import collect_expert_dataset
     from rlvr.agents.vla.evaluate import evaluate_policy
-    from rlvr.trainers.bc import BCConfig, BCTrainer
     from rlvr.trainers.losses import PolicyLossConfig
     from rlvr.trainers.vla_grpo import VLAGRPOConfig, VLAGRPOTrainer
 
@@ -52,21 +71,22 @@ def run_seed(args: argparse.Namespace) -> dict:
         report["seconds"][name] = round(now - clock, 1)
         clock = now
         print(f"seed {args.seed}: {name} done in {report['seconds'][name]} s", flush=True)
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / f"seed-{args.seed}.json").write_text(json.dumps(report, indent=1) + "\n")  # partial until the end
 
     size = {"width": args.image_size, "height": args.image_size}
-    datasets = []
-    for task in args.tasks:
-        dataset = collect_expert_dataset(f"rlvr/VLA-{task}-v0", args.demos, seed=1000 * args.seed, datasets_path=run / "datasets", dataset_id=f"bench/VLA-{task}/expert-v0", env_kwargs=size)
-        datasets.append(dataset.spec.dataset_id)
-    lap("collect")
-    bc = BCTrainer(BCConfig(datasets=tuple(datasets), datasets_path=str(run / "datasets"), out=str(run / "bc"), steps=args.bc_steps, chunk=args.chunk, seed=args.seed, checkpoint_every=args.bc_steps, tensorboard=False))
-    bc.train(progress=False)
-    bc.close()
-    lap("bc")
-    before = evaluate_policy(bc.policy, args.tasks, episodes=args.eval_episodes)
+    if args.reuse_bc and (run / "bc" / "latest").exists():
+        from rlvr.agents.vla.policy import VLAPolicy
+
+        bc_policy = VLAPolicy.from_pretrained(run / "bc" / "latest")
+        report["bc_reused"] = True
+    else:
+        bc_policy = train_bc(args, run, size, report, lap)
+    before = evaluate_policy(bc_policy, args.tasks, episodes=args.eval_episodes)
     report["bc"] = before.as_dict()
     lap("eval_bc")
     print(f"seed {args.seed}: BC {before.per_task}", flush=True)
+    (RESULTS / f"seed-{args.seed}.json").write_text(json.dumps(report, indent=1) + "\n")
     grpo = VLAGRPOTrainer(VLAGRPOConfig(
         policy=str(run / "bc" / "latest"), tasks=tuple(args.tasks), out=str(run / "grpo"), steps=args.grpo_steps,
         states_per_step=args.states, group_size=args.group, learning_rate=args.lr, seed=args.seed,
@@ -88,7 +108,7 @@ def run_seed(args: argparse.Namespace) -> dict:
 
 
 def summarize() -> None:
-    reports = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("seed-*.json"))]
+    reports = [r for r in (json.loads(p.read_text()) for p in sorted(RESULTS.glob("seed-*.json"))) if "grpo" in r]
     if not reports:
         print(f"no results in {RESULTS}; run a seed first")
         return
@@ -120,6 +140,7 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--kl", type=float, default=0.01)
     parser.add_argument("--runs", default="runs/bench-vla-grpo")
+    parser.add_argument("--reuse-bc", action="store_true", help="start from the BC policy a previous run of this seed left in --runs")
     args = parser.parse_args()
     if args.summarize:
         summarize()
