@@ -27,6 +27,18 @@ if ((${#need_apt[@]})); then
     fi
 fi
 
+# Docker for rlvr/SWE-v0's docker sandbox (images are built locally with mmdebstrap; nothing is
+# pulled). Optional: installed when we are root with apt (as in CI), otherwise its tests skip.
+if ! command -v dockerd >/dev/null 2>&1 || ! command -v mmdebstrap >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1 && [ "${RLVR_NO_DOCKER:-0}" != 1 ]; then
+        echo "setup: installing docker.io and mmdebstrap with apt-get (RLVR_NO_DOCKER=1 skips this)"
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io mmdebstrap >/dev/null; } \
+            || echo "setup: could not install docker.io/mmdebstrap; the docker sandbox tests will skip" >&2
+    else
+        echo "setup: no Docker engine (apt-get install docker.io mmdebstrap to enable the docker sandbox)"
+    fi
+fi
+
 if [ ! -x .venv/bin/python ]; then
     echo "setup: creating .venv"
     "$PYTHON" -m venv .venv
