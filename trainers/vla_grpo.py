@@ -57,7 +57,7 @@ class VLAGRPOConfig:
     std_scaling: str = "group"
     loss: PolicyLossConfig = field(default_factory=lambda: PolicyLossConfig(kl_coef=0.01))
     max_steps: int = 150
-    max_envs: int = 64
+    max_envs: int = 32
     eval_every: int = 0
     eval_episodes: int = 20
     checkpoint_every: int = 5

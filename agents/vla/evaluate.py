@@ -39,7 +39,7 @@ def evaluate_policy(
     max_steps: int = 150,
     seed: int = 0,
     pool: EnvPool | None = None,
-    max_envs: int = 64,
+    max_envs: int = 32,
 ) -> SuccessReport:
     """Success rate per task on the first ``episodes`` evaluation layouts (1000, 1001, ...).
 

@@ -44,15 +44,24 @@ class Episode:
 
 
 class EnvPool:
-    """VLA envs per task, made on demand with ``env_kwargs`` and kept for reuse; ``close()`` frees them."""
+    """VLA envs per task, made on demand with ``env_kwargs`` and kept for reuse; ``close()`` frees them.
 
-    def __init__(self, **env_kwargs: Any):
-        self.env_kwargs = env_kwargs
+    At most ``keep`` idle envs stay open (each MetaWorld env holds ~50 MB): making a new one when
+    that many exist closes an idle env of another task first.
+    """
+
+    def __init__(self, keep: int = 32, **env_kwargs: Any):
+        self.env_kwargs, self.keep = env_kwargs, keep
         self._free: dict[str, list[gym.Env]] = {}
 
     def take(self, task: str) -> gym.Env:
         envs = self._free.setdefault(task, [])
-        return envs.pop() if envs else gym.make(f"rlvr/VLA-{task}-v0", **self.env_kwargs)
+        if envs:
+            return envs.pop()
+        others = [idle for name, idle in self._free.items() if name != task and idle]
+        if others and sum(len(idle) for idle in self._free.values()) >= self.keep:
+            max(others, key=len).pop().close()
+        return gym.make(f"rlvr/VLA-{task}-v0", **self.env_kwargs)
 
     def give_back(self, task: str, env: gym.Env) -> None:
         self._free.setdefault(task, []).append(env)
@@ -80,7 +89,7 @@ def rollout(
     temperature: float = 1.0,
     generator: torch.Generator | None = None,
     record: bool = False,
-    max_envs: int = 64,
+    max_envs: int = 32,
 ) -> list[Episode]:
     """Run one episode per start (in order), at most ``max_envs`` envs at a time."""
     episodes: list[Episode] = []

@@ -85,10 +85,11 @@ class OffscreenCamera:
         self._model = model
         _OPEN.add(self)
 
-    def render(self, data: mujoco.MjData) -> np.ndarray:
-        """The camera's current image, [height, width, 3] uint8 (a new array)."""
+    def render(self, data: mujoco.MjData, model: mujoco.MjModel | None = None) -> np.ndarray:
+        """The camera's current image, [height, width, 3] uint8 (a new array). ``model`` may be
+        another instance of the same model (same XML) than the one the camera was made with."""
         self._gl.make_current()
-        mujoco.mjv_updateScene(self._model, data, self._option, None, self._camera, mujoco.mjtCatBit.mjCAT_ALL, self._scene)
+        mujoco.mjv_updateScene(model or self._model, data, self._option, None, self._camera, mujoco.mjtCatBit.mjCAT_ALL, self._scene)
         mujoco.mjr_render(self._viewport, self._scene, self._context)
         mujoco.mjr_readPixels(self._pixels, None, self._viewport, self._context)
         # OpenGL rows start at the bottom: flip rows for an upright image; a flipped camera also mirrors columns.
@@ -100,3 +101,33 @@ class OffscreenCamera:
             self._context.free()
             self._gl.free()
             self._gl = None
+
+
+class SharedCameras:
+    """One :class:`OffscreenCamera` per (key, camera, size) for every env of a process that uses it.
+
+    A GL context with the model's textures costs ~160 MB; envs of the same task (the same model
+    XML) can all render through one. ``acquire`` hands out the shared camera and counts users;
+    ``release`` closes it when the last user is gone.
+    """
+
+    def __init__(self) -> None:
+        self._cameras: dict[tuple, OffscreenCamera] = {}
+        self._users: dict[tuple, int] = {}
+
+    def acquire(self, key: str, model: mujoco.MjModel, camera: str, width: int, height: int) -> tuple[tuple, OffscreenCamera]:
+        handle = (key, camera, width, height)
+        if handle not in self._cameras or self._cameras[handle]._gl is None:
+            self._cameras[handle] = OffscreenCamera(model, camera, width, height)
+            self._users[handle] = 0
+        self._users[handle] += 1
+        return handle, self._cameras[handle]
+
+    def release(self, handle: tuple) -> None:
+        self._users[handle] -= 1
+        if self._users[handle] == 0:
+            self._cameras.pop(handle).close()
+            del self._users[handle]
+
+
+SHARED_CAMERAS = SharedCameras()

@@ -69,7 +69,7 @@ class _Simulation:
         self.env._freeze_rand_vec = False
         self.env.seeded_rand_vec = True
         self.env._set_task_called = True
-        self.camera = None
+        self.camera: Any = None  # (handle, OffscreenCamera) shared with the process's other envs of this task
         self.state: np.ndarray | None = None
 
     def reset(self, layout: int) -> np.ndarray:
@@ -79,7 +79,9 @@ class _Simulation:
 
     def close(self) -> None:
         if self.camera is not None:
-            self.camera.close()
+            from rlvr.envs.robotics.camera import SHARED_CAMERAS
+
+            SHARED_CAMERAS.release(self.camera[0])
             self.camera = None
         self.env.close()
 
@@ -248,12 +250,12 @@ class MetaWorldVLAEnv(gym.Env):
 
     def _camera_image(self) -> np.ndarray:
         if self._image is None:
-            from rlvr.envs.robotics.camera import OffscreenCamera
+            from rlvr.envs.robotics.camera import SHARED_CAMERAS
 
             assert self._sim is not None and self.camera_name is not None
             if self._sim.camera is None:
-                self._sim.camera = OffscreenCamera(self._sim.env.model, self.camera_name, self.width, self.height)
-            self._image = self._sim.camera.render(self._sim.env.data)
+                self._sim.camera = SHARED_CAMERAS.acquire(self._sim.task.metaworld, self._sim.env.model, self.camera_name, self.width, self.height)
+            self._image = self._sim.camera[1].render(self._sim.env.data, self._sim.env.model)
         return self._image
 
     def _observation(self) -> dict[str, Any]:

@@ -8,6 +8,7 @@ pytest.importorskip("metaworld", reason="the VLA envs need rlvr[robotics] (metaw
 pytest.importorskip("minari", reason="datasets need minari (rlvr[control])")
 
 
+@pytest.mark.slow
 def test_collect_train_bc_and_eval_success_per_task(run_rlvr, tmp_path):
     collected = run_rlvr("collect", "--env", "rlvr/VLA-HandlePress-v0", "--expert", "--episodes", "2", "--out", "data", "--env-arg", "width=32", "--env-arg", "height=32")
     assert collected.returncode == 0, collected.stderr

@@ -16,6 +16,9 @@ from rlvr.agents.vla.expert import ScriptedExpert  # noqa: E402
 from rlvr.envs.robotics import EVAL_LAYOUTS, TASKS, tokenize, vocabulary  # noqa: E402
 
 VLA_IDS = [entry.id for entry in rlvr.registered_envs(kind="vla")]
+FAST_IDS = ("rlvr/VLA-Reach-v0",)
+# check_env on every id; one in the fast tier, the rest marked slow (about a second each).
+CHECKED_IDS = [env_id if env_id in FAST_IDS else pytest.param(env_id, marks=pytest.mark.slow) for env_id in VLA_IDS]
 
 
 def test_every_task_is_registered_with_a_multi_task_id():
@@ -24,7 +27,7 @@ def test_every_task_is_registered_with_a_multi_task_id():
     assert all(entry.domain == "robotics" for entry in rlvr.registered_envs(kind="vla"))
 
 
-@pytest.mark.parametrize("env_id", VLA_IDS)
+@pytest.mark.parametrize("env_id", CHECKED_IDS)
 def test_check_env_passes_without_warnings(env_id):
     env = gym.make(env_id)
     with warnings.catch_warnings(record=True) as caught:
@@ -166,3 +169,13 @@ def test_bad_options_raise_clear_errors():
     obs, info = env.reset(seed=0, options={"task": "DrawerClose"})
     env.close()
     assert info["task"] == "DrawerClose" and obs["instruction"] in TASKS["DrawerClose"].instructions("train")
+
+
+def test_envs_of_one_task_render_their_own_state_through_a_shared_camera():
+    first, second = gym.make("rlvr/VLA-Push-v0"), gym.make("rlvr/VLA-Push-v0")
+    a, _ = first.reset(seed=0, options={"layout": EVAL_LAYOUTS[0]})
+    b, _ = second.reset(seed=0, options={"layout": EVAL_LAYOUTS[1]})
+    second.close()  # the camera stays open for the env still using it
+    a_again, _ = first.reset(seed=0, options={"layout": EVAL_LAYOUTS[0]})
+    first.close()
+    assert not np.array_equal(a["image"], b["image"]) and np.array_equal(a["image"], a_again["image"])
