@@ -281,7 +281,7 @@ class PPOTrainer:
         variance = returns.var()
         explained = float(1 - (returns - old_values).var() / variance) if variance > 0 else float("nan")
         # diagnostics are the mean over each epoch's last minibatch (all minibatches with target_kl)
-        return {**{key: value / max(updates, 1) for key, value in sums.items()}, "explained_variance": explained, "std": float(policy.log_std.exp().mean())}
+        return {**{key: value / max(updates, 1) for key, value in sums.items()}, "explained_variance": explained, "std": float(policy.log_std.detach().exp().mean())}
 
     def _value_loss(self, value: torch.Tensor, old_value: torch.Tensor, returns: torch.Tensor) -> torch.Tensor:
         if self.config.value_clip is None:

@@ -38,7 +38,6 @@ def set_env_state(env: gym.Env, state: dict[str, Any]) -> None:
     """Put ``env`` (built the same way as the one saved) back into a state from :func:`get_env_state`."""
     base = env.unwrapped
     mujoco.mj_setState(base.model, base.data, np.asarray(state["physics"], dtype=np.float64), _SPEC)
-    mujoco.mj_forward(base.model, base.data)
     base.np_random.bit_generator.state = state["np_random"]
     layers = _layers(env)
     for key, value in state["counters"].items():

@@ -3,7 +3,7 @@
 The env's registry kind picks the domain function that does the work:
 
 - ``vla``: ``--expert`` episodes of the scripted expert (``rlvr.agents.vla.collect``).
-- ``control``: recipes for the control envs go here (a branch calling the control domain's function).
+- ``control``: ``--recipe {random,medium,medium-replay,expert} --steps N`` (``rlvr.trainers.collect``).
 
 Datasets go to ``--out`` (a datasets folder), else ``$MINARI_DATASETS_PATH``, else the rlvr cache
 (``~/.cache/rlvr/datasets``).
@@ -28,6 +28,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset-id", metavar="ID", help="Minari dataset id (default: rlvr/<env name>/expert-v0)")
     parser.add_argument("--out", metavar="DIR", help="datasets folder (default: $MINARI_DATASETS_PATH, else ~/.cache/rlvr/datasets)")
     parser.add_argument("--seed", type=seed, default=0, metavar="N", help="episode i resets with seed N+i (default: 0)")
+    control = parser.add_argument_group("control envs")
+    control.add_argument("--recipe", choices=("random", "medium", "medium-replay", "expert"), help="which behaviour policy records the data (control envs)")
+    control.add_argument("--steps", type=positive_int, default=200_000, metavar="N", help="transitions to record (control envs; default: 200000)")
+    control.add_argument("--behaviour-steps", type=positive_int, default=300_000, metavar="N", help="PPO steps of the cached medium behaviour policy; expert trains 5x longer (default: 300000)")
     add_env_arguments(parser)
 
 
@@ -39,7 +43,29 @@ def run(args: argparse.Namespace) -> int:
     kind = kinds.get(env_id)
     if kind == "vla":
         return _collect_vla(env_id, args)
-    raise UsageError(f"rlvr collect has no recipe for {env_id} (kind {kind!r}); it records VLA envs (rlvr list shows them under robotics)")
+    if kind == "control":
+        return _collect_control(env_id, args)
+    raise UsageError(f"rlvr collect has no recipe for {env_id} (kind {kind!r}); it records VLA and control envs (rlvr list shows them under robotics and control)")
+
+
+def _collect_control(env_id: str, args: argparse.Namespace) -> int:
+    if args.recipe is None:
+        raise UsageError("control envs record a recipe: add --recipe random, medium, medium-replay or expert")
+    try:
+        from rlvr.trainers.collect import collect_control_dataset
+    except ImportError as exc:
+        raise UsageError(f"collecting needs rlvr[control] ({exc}); install it with: pip install 'rlvr[control]'") from None
+    show = console(stderr=True)
+    dataset = collect_control_dataset(
+        env_id, args.recipe, args.steps, seed=args.seed, behaviour_steps=args.behaviour_steps, dataset_id=args.dataset_id,
+        datasets_path=args.out, env_kwargs=env_kwargs(args), progress=lambda line: show.print(line, markup=False),
+    )
+    console().print(
+        f"{dataset.spec.dataset_id}: {dataset.total_episodes} episodes, {dataset.total_steps} steps → {dataset.spec.data_path}",
+        markup=False,
+        soft_wrap=True,
+    )
+    return 0
 
 
 def _collect_vla(env_id: str, args: argparse.Namespace) -> int:

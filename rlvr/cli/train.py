@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import argparse
 
-from rlvr.cli import train_bc, train_grpo, train_vla_grpo
+from rlvr.cli import train_bc, train_grpo, train_o2o, train_ppo, train_vla_grpo
 
 NAME = "train"
 HELP = "train a policy on an environment with one of the algorithms below"
-ALGORITHMS = (train_grpo, train_bc, train_vla_grpo)
+ALGORITHMS = (train_grpo, train_bc, train_vla_grpo, train_ppo, train_o2o)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -87,7 +87,8 @@ class ReplayBuffer:
         return {"size": self.size, "cursor": self.cursor, **{key: array[: self.size].copy() for key, array in self.arrays.items()}}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.size, self.cursor = int(state["size"]), int(state["cursor"])
+        self.size = int(state["size"])
+        self.cursor = self.size % self.capacity if self.size < self.capacity else int(state["cursor"]) % self.capacity
         for key, array in self.arrays.items():
             array[: self.size] = state[key]
 
