@@ -1,4 +1,4 @@
-"""rlvr demo: the built-in agents on every registered environment in one table, then GRPO."""
+"""rlvr demo: the built-in agents on every registered environment in one table, GRPO, then PPO."""
 
 import re
 
@@ -7,9 +7,10 @@ import pytest
 BUILTIN_IDS = ("rlvr/Math-v0", "rlvr/Countdown-v0")
 
 
-def test_demo_evaluates_every_env(run_rlvr):
-    result = run_rlvr("demo", "--episodes", "3", "--k", "2", "--grpo-steps", "0")
+def test_demo_evaluates_every_env_and_runs_ppo(run_rlvr, tmp_path):
+    result = run_rlvr("demo", "--episodes", "3", "--k", "2", "--grpo-steps", "0", "--ppo-steps", "2048", "--out", str(tmp_path / "run"))
     assert result.returncode == 0, result.stderr
+    assert re.search(r"deterministic evaluation after 2048 steps: return \d+\.\d", result.stdout), result.stdout
     assert "built-in agents on every environment" in result.stdout and "demo done in" in result.stdout
     for env_id in BUILTIN_IDS:
         assert env_id in result.stdout
@@ -19,7 +20,7 @@ def test_demo_evaluates_every_env(run_rlvr):
 
 @pytest.mark.slow
 def test_demo_trains_the_given_model_with_grpo(run_rlvr, tiny_model, tmp_path):
-    result = run_rlvr("demo", "--episodes", "2", "--k", "1", "--model", str(tiny_model), "--grpo-steps", "2", "--out", str(tmp_path / "run"))
+    result = run_rlvr("demo", "--episodes", "2", "--k", "1", "--model", str(tiny_model), "--grpo-steps", "2", "--ppo-steps", "0", "--out", str(tmp_path / "run"))
     assert result.returncode == 0, result.stderr
     assert "GRPO on the embedded default model" in result.stdout
     assert re.search(r"held-out sampled pass@1 on rlvr/Countdown-v0: \d\.\d{3} → \d\.\d{3}", result.stdout), result.stdout
