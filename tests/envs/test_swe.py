@@ -221,6 +221,7 @@ def test_shipped_tasks_cover_every_builtin_library():
         assert len(instance.FAIL_TO_PASS) < 0.3 * len(instance.tests)
 
 
+@pytest.mark.slow
 def test_a_sample_of_shipped_tasks_still_reproduces():
     """On the starting tree FAIL_TO_PASS fail and PASS_TO_PASS pass; with the reference patch all pass."""
     backend, store = BwrapBackend(), TreeStore()
