@@ -194,7 +194,7 @@ def test_clear_empties_the_workdir(any_box):
 
 
 def test_make_sandbox_rejects_unknown_kinds():
-    with pytest.raises(ValueError, match="choose one of: bwrap, local"):
+    with pytest.raises(ValueError, match="choose one of: bwrap, docker, local"):
         make_sandbox("docker-ish")
 
 
