@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-import gymnasium as gym
 import numpy as np
 
 from rlvr import registry

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import re
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -138,3 +139,15 @@ def console(stderr: bool = False) -> Console:
     from rich.console import Console
 
     return Console(stderr=stderr, highlight=False)
+
+
+def add_logging_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """``--wandb PROJECT`` and ``--no-tensorboard``, which every trainer takes."""
+    parser.add_argument("--wandb", metavar="PROJECT", help="also log to Weights & Biases")
+    parser.add_argument("--no-tensorboard", action="store_true", help="do not write tensorboard/ event files")
+
+
+def default_run_dir(algorithm: str, env_id: str) -> str:
+    """``runs/<algorithm>-<env name>``, e.g. ``runs/grpo-countdown`` for ``rlvr/Countdown-v0``."""
+    name = re.sub(r"-v\d+$", "", env_id.rpartition("/")[2]).lower()
+    return f"runs/{algorithm}-{re.sub(r'[^a-z0-9]+', '-', name).strip('-')}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from rlvr.cli.common import UsageError, console, positive_int, seed
+from rlvr.cli.common import UsageError, add_logging_arguments, console, positive_int, seed
 
 
 def add_parser(algorithms: argparse._SubParsersAction) -> None:
@@ -24,8 +24,7 @@ def add_parser(algorithms: argparse._SubParsersAction) -> None:
     bc.add_argument("--checkpoint-every", type=positive_int, default=500, metavar="N", help="steps between checkpoints (default: 500)")
     bc.add_argument("--seed", type=seed, default=0, metavar="N", help="the same seed reproduces the run (default: 0)")
     bc.add_argument("--threads", type=positive_int, default=1, metavar="N", help="torch threads (default: 1)")
-    bc.add_argument("--wandb", metavar="PROJECT", help="also log to Weights & Biases")
-    bc.add_argument("--no-tensorboard", action="store_true", help="do not write tensorboard/ event files")
+    add_logging_arguments(bc)
     bc.set_defaults(run=run, command_parser=bc)
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import re
 
-from rlvr.cli.common import UsageError, add_env_arguments, console, env_kwargs, positive_int, resolve_env, seed
+from rlvr.cli.common import UsageError, add_env_arguments, add_logging_arguments, console, default_run_dir, env_kwargs, positive_int, resolve_env, seed
+
 
 def fraction(text: str) -> float:
     """A non-negative number."""
@@ -57,15 +57,10 @@ def add_parser(algorithms: argparse._SubParsersAction) -> None:
     run_group.add_argument("--threads", type=positive_int, default=1, metavar="N", help="torch threads on the CPU (default: 1; more threads contend on small models)")
     run_group.add_argument("--rollout-shards", type=positive_int, default=1, metavar="N", help="cut each step's episodes into N shards, each sampled with its own seed; results depend on N, not on where shards run (default: 1)")
     run_group.add_argument("--ray", action="store_true", help="run each rollout shard on its own Ray actor (needs rlvr[dist] and --rollout-shards 2 or more); the learner stays in this process")
-    run_group.add_argument("--wandb", metavar="PROJECT", help="also log to Weights & Biases")
-    run_group.add_argument("--no-tensorboard", action="store_true", help="do not write tensorboard/ event files")
+    add_logging_arguments(run_group)
     add_env_arguments(grpo)
     grpo.set_defaults(run=run, command_parser=grpo)
 
-
-def default_out(env_id: str) -> str:
-    name = re.sub(r"-v\d+$", "", env_id.rpartition("/")[2]).lower()
-    return f"runs/grpo-{re.sub(r'[^a-z0-9]+', '-', name).strip('-')}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -90,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         config = GRPOConfig(
             env=args.env,
             model=args.model,
-            out=args.out or default_out(env_id),
+            out=args.out or default_run_dir("grpo", env_id),
             env_kwargs=env_kwargs(args),
             steps=args.steps,
             tasks_per_step=args.tasks_per_step,

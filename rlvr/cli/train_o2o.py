@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 
-from rlvr.cli.common import UsageError, console, positive_int, resolve_env, seed
+from rlvr.cli.common import UsageError, add_logging_arguments, console, positive_int, resolve_env, seed
 from rlvr.cli.train_grpo import fraction
 
 
@@ -34,8 +34,7 @@ def add_parser(algorithms: argparse._SubParsersAction) -> None:
     o2o.add_argument("--checkpoint-every", type=int, default=50_000, metavar="N", help="(default: 50000)")
     o2o.add_argument("--seed", type=seed, default=0, metavar="N", help="the same seed reproduces the run (default: 0)")
     o2o.add_argument("--threads", type=positive_int, default=1, metavar="N", help="torch threads (default: 1)")
-    o2o.add_argument("--wandb", metavar="PROJECT", help="also log to Weights & Biases")
-    o2o.add_argument("--no-tensorboard", action="store_true", help="do not write tensorboard/ event files")
+    add_logging_arguments(o2o)
     o2o.set_defaults(run=run, command_parser=o2o)
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import re
 
-from rlvr.cli.common import UsageError, add_env_arguments, console, env_kwargs, positive_int, resolve_env, seed
+from rlvr.cli.common import UsageError, add_env_arguments, add_logging_arguments, console, default_run_dir, env_kwargs, positive_int, resolve_env, seed
 from rlvr.cli.train_grpo import fraction
 
 
@@ -36,15 +35,10 @@ def add_parser(algorithms: argparse._SubParsersAction) -> None:
     ppo.add_argument("--checkpoint-every", type=int, default=100_000, metavar="N", help="env steps between checkpoints (default: 100000)")
     ppo.add_argument("--seed", type=seed, default=0, metavar="N", help="the same seed reproduces the run (default: 0)")
     ppo.add_argument("--threads", type=positive_int, default=1, metavar="N", help="torch threads (default: 1)")
-    ppo.add_argument("--wandb", metavar="PROJECT", help="also log to Weights & Biases")
-    ppo.add_argument("--no-tensorboard", action="store_true", help="do not write tensorboard/ event files")
+    add_logging_arguments(ppo)
     add_env_arguments(ppo)
     ppo.set_defaults(run=run, command_parser=ppo)
 
-
-def default_out(env_id: str) -> str:
-    name = re.sub(r"-v\d+$", "", env_id.rpartition("/")[2]).lower()
-    return f"runs/ppo-{re.sub(r'[^a-z0-9]+', '-', name).strip('-')}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError:
         raise UsageError(f"--hidden-sizes takes comma-separated widths such as 64,64, got {args.hidden_sizes!r}") from None
     config = PPOConfig(
-        env=args.env, out=args.out or default_out(env_id), env_kwargs=env_kwargs(args), steps=args.steps,
+        env=args.env, out=args.out or default_run_dir("ppo", env_id), env_kwargs=env_kwargs(args), steps=args.steps,
         num_envs=args.num_envs, rollout_steps=args.rollout_steps, minibatch_size=args.minibatch_size, epochs=args.epochs,
         learning_rate=args.lr, anneal_lr=args.anneal_lr, gamma=args.gamma, gae_lambda=args.gae_lambda,
         clip_range=args.clip_range, value_clip=args.value_clip, entropy_coef=args.entropy_coef, value_coef=args.value_coef,

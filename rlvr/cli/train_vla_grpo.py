@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from rlvr.cli.common import UsageError, console, positive_int, seed
+from rlvr.cli.common import UsageError, add_logging_arguments, console, positive_int, seed
 
 
 def add_parser(algorithms: argparse._SubParsersAction) -> None:
@@ -29,8 +29,7 @@ def add_parser(algorithms: argparse._SubParsersAction) -> None:
     grpo.add_argument("--checkpoint-every", type=positive_int, default=5, metavar="N", help="updates between checkpoints (default: 5)")
     grpo.add_argument("--seed", type=seed, default=0, metavar="N", help="the same seed reproduces the run (default: 0)")
     grpo.add_argument("--threads", type=positive_int, default=1, metavar="N", help="torch threads (default: 1)")
-    grpo.add_argument("--wandb", metavar="PROJECT", help="also log to Weights & Biases")
-    grpo.add_argument("--no-tensorboard", action="store_true", help="do not write tensorboard/ event files")
+    add_logging_arguments(grpo)
     grpo.set_defaults(run=run, command_parser=grpo)
 
 
