@@ -24,23 +24,20 @@ from torch import Tensor
 from rlvr import registry
 from rlvr.agents.llm.backends.base import SamplingParams
 from rlvr.agents.llm.backends.hf import resolve_device
+from rlvr.agents.llm.engine import EpisodeRequest, Rollout, derive_seed
 from rlvr.agents.llm.model_files import check_model_dir, load_tokenizer, stop_token_ids
 from rlvr.trainers.advantages import group_advantages
 from rlvr.trainers.batch import TokenBatch, build_batch
 from rlvr.trainers.checkpoint import latest_checkpoint, load_trainer_state, save_checkpoint
+from rlvr.trainers.errors import ConfigError
 from rlvr.trainers.logprobs import token_logprobs
 from rlvr.trainers.losses import PolicyLossConfig, mask_truncated, policy_loss
 from rlvr.trainers.metrics import MetricsLogger
 from rlvr.trainers.progress import Progress
 from rlvr.trainers.rollout_workers import LocalRollouts, RayRollouts, policy_spec
-from rlvr.agents.llm.engine import EpisodeRequest, Rollout, derive_seed
 from rlvr.trainers.shared_prefix import hidden_states, prompt_lengths
 
 EVAL_STREAM = 1_000_003  # seeds of held-out evaluation tasks never collide with training seeds
-
-
-class ConfigError(ValueError):
-    """A configuration that cannot run; the message says what to change."""
 
 
 @dataclass

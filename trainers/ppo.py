@@ -34,13 +34,10 @@ from rlvr.envs.control import get_env_state, set_env_state
 from rlvr.trainers.advantages import gae
 from rlvr.trainers.checkpoint import latest_checkpoint, load_trainer_state, save_checkpoint
 from rlvr.trainers.control_eval import evaluate_policy
+from rlvr.trainers.errors import ConfigError
 from rlvr.trainers.losses import PolicyLossConfig, policy_loss
 from rlvr.trainers.metrics import MetricsLogger
 from rlvr.trainers.progress import Progress
-
-
-class ConfigError(ValueError):
-    """A configuration that cannot run; the message says what to change."""
 
 
 @dataclass

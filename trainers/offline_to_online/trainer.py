@@ -32,6 +32,7 @@ from rlvr import registry
 from rlvr.envs.control import get_env_state, set_env_state, task_for_env
 from rlvr.trainers.checkpoint import latest_checkpoint, load_trainer_state, save_checkpoint
 from rlvr.trainers.control_eval import evaluate_policy
+from rlvr.trainers.errors import ConfigError
 from rlvr.trainers.metrics import MetricsLogger
 from rlvr.trainers.offline_to_online.algorithms import ActorCriticLearner, LearnerConfig
 from rlvr.trainers.offline_to_online.data import Batch, DatasetError, ReplayBuffer, check_spaces, load_minari, transitions
@@ -42,10 +43,6 @@ _OFFLINE_RULE = {"iql": "iql", "calql": "calql", "wsrl": "calql"}
 _ONLINE_RULE = {"iql": "iql", "calql": "calql", "rlpd": "sac", "wsrl": "sac", "sac": "sac"}
 _DEFAULT_RATIO = {"iql": 0.5, "calql": 0.5, "rlpd": 0.5, "wsrl": 0.0, "sac": 0.0}
 _DEFAULT_ENSEMBLE = {"rlpd": 10}
-
-
-class ConfigError(ValueError):
-    """A configuration that cannot run; the message says what to change."""
 
 
 @dataclass
