@@ -34,6 +34,10 @@ class TokenBatch:
     def __len__(self) -> int:
         return self.ids.shape[0]
 
+    def to(self, device: torch.device | str) -> TokenBatch:
+        """The same batch on ``device`` (the learner's)."""
+        return TokenBatch(**{name: getattr(self, name).to(device) for name in self.__dataclass_fields__})
+
     def rows(self, index: Tensor | slice) -> TokenBatch:
         """The sub-batch of the given rows, trimmed to its longest row."""
         width = int(self.attention[index].sum(-1).max())

@@ -233,7 +233,7 @@ class GRPOTrainer:
         metrics["tokens_per_second"] = metrics["policy_tokens"] / max(rollout_seconds, 1e-9)
         metrics["learning_rate"] = self.scheduler.get_last_lr()[0]
         if kept:
-            metrics.update(self.update(build_batch(kept, kept_advantages, self.pad_id)))
+            metrics.update(self.update(build_batch(kept, kept_advantages, self.pad_id).to(self.model.device)))
         self.scheduler.step()
         metrics["step_seconds"] = time.perf_counter() - started
         return metrics

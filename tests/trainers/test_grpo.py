@@ -127,3 +127,14 @@ def test_bad_configuration_says_what_to_fix(tiny_model, tmp_path):
         GRPOTrainer(config(tiny_model, tmp_path / "c", env="rlvr/TestSevn-v0"))
     with pytest.raises(ConfigError, match="nothing to resume"):
         GRPOTrainer(config(tiny_model, tmp_path / "d"), resume=True)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_training_runs_on_a_cuda_device(tiny_model, tmp_path):
+    trainer = GRPOTrainer(config(tiny_model, tmp_path / "run", steps=2, device="cuda", checkpoint_every=2))
+    before = state(trainer.model)
+    history = trainer.train()
+    trainer.close()
+    assert all(p.device.type == "cuda" for p in trainer.model.parameters())
+    assert len(history) == 2 and all(torch.isfinite(torch.tensor(h["loss"])) for h in history)
+    assert any(not torch.equal(before[k], v) for k, v in trainer.model.state_dict().items())
