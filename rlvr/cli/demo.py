@@ -4,7 +4,10 @@
 2. GRPO on the embedded default model (built once into ``models/tiny-countdown``, about two
    minutes on two cores) — a few minutes, showing the reward rise;
 3. PPO on a MuJoCo control task (``rlvr/InvertedPendulum-v0``) — under a minute, showing the
-   episode return rise and the deterministic evaluation at the end.
+   episode return rise and the deterministic evaluation at the end;
+4. a VLA policy for ``rlvr/VLA-ButtonPress-v0`` (camera image + instruction → action tokens),
+   behaviour-cloned from scripted-expert demonstrations — about two minutes, showing its success
+   rate on held-out layouts with training and with held-out instructions.
 """
 
 from __future__ import annotations
@@ -22,12 +25,13 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 NAME = "demo"
-HELP = "evaluate the built-in agents on every environment, train the embedded default model with GRPO, then a control policy with PPO"
+HELP = "evaluate the built-in agents on every environment, train the embedded default model with GRPO, a control policy with PPO and a VLA policy with BC"
 BUILTIN_AGENTS = ("oracle", "random")
 DEFAULT_MODEL = "models/tiny-countdown"
 DEMO_ENV = "rlvr/Countdown-v0"
 DEMO_LEARNING_RATE = 1e-4
 CONTROL_ENV = "rlvr/InvertedPendulum-v0"
+VLA_TASK = "ButtonPress"
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--grpo-steps", type=int, default=50, metavar="N", help="GRPO steps; 0 skips training (default: 50)")
     parser.add_argument("--out", default="runs/demo-grpo", metavar="DIR", help="the GRPO run folder, replaced on every demo (default: runs/demo-grpo)")
     parser.add_argument("--ppo-steps", type=int, default=12288, metavar="N", help=f"PPO environment steps on {CONTROL_ENV}; 0 skips it (default: 12288)")
+    parser.add_argument("--vla-steps", type=int, default=400, metavar="N", help=f"behaviour-cloning steps of the VLA policy on rlvr/VLA-{VLA_TASK}-v0; 0 skips it (default: 400)")
 
 
 def evaluate_builtin_agents(args: argparse.Namespace, out: Console) -> None:
@@ -166,10 +171,36 @@ def train_control_policy(args: argparse.Namespace, out: Console) -> None:
               f"(success {final['eval_success']:.2f}; the task's maximum is 1000); run: {run_dir}", markup=False)
 
 
+def train_vla_policy(args: argparse.Namespace, out: Console) -> None:
+    """Five scripted-expert demonstrations, behaviour cloning, then the greedy success rate on ten
+    held-out layouts, with the training instructions and with held-out paraphrases."""
+    if args.vla_steps < 1:
+        out.print("skipped (--vla-steps 0)")
+        return
+    try:
+        from rlvr.agents.vla.demo import run_demo
+        from rlvr.agents.vla.evaluate import evaluate_policy
+        from rlvr.agents.vla.policy import VLAPolicy
+    except ImportError as exc:
+        out.print(f"skipped: the VLA stage needs the robotics extra ({exc}); pip install 'rlvr[robotics]'", markup=False)
+        return
+    run_dir = Path(args.out).with_name(Path(args.out).name + "-vla")
+    shutil.rmtree(run_dir, ignore_errors=True)
+    try:
+        report = run_demo(run_dir, (VLA_TASK,), demos=5, bc_steps=args.vla_steps, eval_episodes=10, seed=args.seed)
+    except RuntimeError as exc:  # no offscreen OpenGL (EGL/OSMesa) on this machine
+        out.print(f"skipped: {exc}", markup=False)
+        return
+    heldout = evaluate_policy(VLAPolicy.from_pretrained(run_dir / "bc" / "latest"), [VLA_TASK], episodes=10, instructions="heldout")
+    out.print(f"BC from 5 expert demos, {args.vla_steps} steps: success on 10 held-out layouts {report.mean:.2f} "
+              f"(held-out instructions: {heldout.mean:.2f}); policy: {run_dir / 'bc' / 'latest'}", markup=False)
+
+
 STAGES: tuple[Stage, ...] = (
     Stage("built-in agents on every environment", evaluate_builtin_agents),
     Stage("GRPO on the embedded default model", train_default_model),
     Stage(f"PPO on {CONTROL_ENV}", train_control_policy),
+    Stage(f"behaviour cloning of a VLA policy on rlvr/VLA-{VLA_TASK}-v0", train_vla_policy),
 )
 
 
