@@ -42,6 +42,7 @@ class BCConfig:
     bins: int = 256
     hidden: int = 256
     augment_shift: int = 4
+    word_dropout: float = 0.3
     checkpoint_every: int = 500
     eval_every: int = 0
     eval_episodes: int = 20
@@ -57,6 +58,8 @@ class BCConfig:
             raise ValueError("name at least one dataset (make one with `rlvr collect --env ID --expert --episodes N`)")
         if min(self.steps, self.batch_size, self.chunk, self.checkpoint_every) < 1 or self.learning_rate <= 0:
             raise ValueError("steps, batch_size, chunk and checkpoint_every must be >= 1 and learning_rate > 0")
+        if not 0.0 <= self.word_dropout < 1.0:
+            raise ValueError(f"word_dropout is a probability in [0, 1), got {self.word_dropout}")
 
 
 @dataclass
@@ -106,6 +109,13 @@ def load_demonstrations(names: tuple[str, ...], policy: VLAPolicy, datasets_path
         mask=torch.as_tensor(np.concatenate(masks)).float(),
         tasks=tasks,
     )
+
+
+def drop_words(words: torch.Tensor, rate: float, generator: torch.Generator) -> torch.Tensor:
+    """Each instruction word (not padding) becomes the unknown-word id with probability ``rate``, so
+    that words the policy never saw (held-out paraphrases) land on a trained embedding."""
+    dropped = (torch.rand(words.shape, generator=generator) < rate) & (words > 0)
+    return torch.where(dropped, torch.ones_like(words), words)
 
 
 def random_shift(images: torch.Tensor, shift: int, generator: torch.Generator) -> torch.Tensor:
@@ -172,7 +182,7 @@ class BCTrainer:
                 batch = {
                     "image": random_shift(self.data.images[index], config.augment_shift, self.generator),
                     "proprio": self.data.proprio[index],
-                    "words": self.data.words[index],
+                    "words": drop_words(self.data.words[index], config.word_dropout, self.generator),
                 }
                 loss, record = bc_loss(self.policy, batch, self.data.actions[index], self.data.mask[index])
                 self.optimizer.zero_grad()

@@ -146,10 +146,12 @@ def task_by_name(name: str) -> VLATask:
 
 
 def vocabulary() -> list[str]:
-    """Every lower-case word of every instruction, sorted: what a bag-of-words encoder needs."""
+    """Every lower-case word of the training instructions, sorted: what a bag-of-words encoder
+    needs. Words only the held-out paraphrases use are left out, so that an evaluation with them
+    meets unknown words, as a policy would in the field."""
     words: set[str] = set()
     for task in TASKS.values():
-        for sentence in (task.instruction, *task.paraphrases, *task.heldout):
+        for sentence in (task.instruction, *task.paraphrases):
             words.update(tokenize(sentence))
     return sorted(words)
 

@@ -18,6 +18,7 @@ def add_parser(algorithms: argparse._SubParsersAction) -> None:
     bc.add_argument("--batch-size", type=positive_int, default=64, metavar="N", help="demonstration steps per gradient step (default: 64)")
     bc.add_argument("--lr", type=float, default=3e-4, metavar="LR", help="learning rate (default: 3e-4)")
     bc.add_argument("--chunk", type=positive_int, default=4, metavar="K", help="actions per decision (action chunk); the env runs with action_chunk=K (default: 4)")
+    bc.add_argument("--word-dropout", type=float, default=0.3, metavar="P", help="chance each instruction word is replaced by the unknown-word id while training, so unseen phrasings still work (default: 0.3)")
     bc.add_argument("--bins", type=positive_int, default=256, metavar="N", help="action bins per dimension (default: 256)")
     bc.add_argument("--eval-every", type=int, default=0, metavar="N", help="greedy success rate on held-out layouts every N steps; 0: off (default: 0)")
     bc.add_argument("--eval-episodes", type=positive_int, default=20, metavar="N", help="evaluation layouts per task (default: 20)")
@@ -36,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = BCConfig(
             datasets=tuple(args.dataset), out=args.out, datasets_path=args.datasets_path, steps=args.steps,
-            batch_size=args.batch_size, learning_rate=args.lr, chunk=args.chunk, bins=args.bins,
+            batch_size=args.batch_size, learning_rate=args.lr, chunk=args.chunk, bins=args.bins, word_dropout=args.word_dropout,
             eval_every=args.eval_every, eval_episodes=args.eval_episodes, checkpoint_every=args.checkpoint_every,
             seed=args.seed, torch_threads=args.threads, tensorboard=not args.no_tensorboard, wandb_project=args.wandb,
         )

@@ -10,7 +10,7 @@ pytest.importorskip("minari", reason="datasets need minari (rlvr[control])")
 
 from rlvr.agents.vla.collect import collect_expert_dataset, load_dataset  # noqa: E402
 from rlvr.agents.vla.policy import VLAPolicy  # noqa: E402
-from rlvr.trainers.bc import BCConfig, BCTrainer  # noqa: E402
+from rlvr.trainers.bc import BCConfig, BCTrainer, drop_words  # noqa: E402
 from rlvr.trainers.losses import PolicyLossConfig  # noqa: E402
 from rlvr.trainers.metrics import read_metrics  # noqa: E402
 from rlvr.trainers.vla_grpo import VLAGRPOConfig, VLAGRPOTrainer  # noqa: E402
@@ -73,3 +73,15 @@ def test_grpo_runs_groups_from_one_state_and_uses_the_shared_loss(datasets, tmp_
     assert history[0]["decisions"] == 4 * 6  # 4 episodes of 24 steps, 4 steps per decision
     assert (tmp_path / "grpo" / "latest" / "policy.json").is_file()
     assert json.loads((tmp_path / "grpo" / "latest" / "policy.json").read_text())["chunk"] == 4
+
+
+def test_word_dropout_turns_only_real_words_into_the_unknown_id():
+    words = torch.tensor([[5, 7, 9, 0, 0], [3, 0, 0, 0, 0]])
+    generator = torch.Generator().manual_seed(0)
+    assert torch.equal(drop_words(words, 0.0, generator), words)
+    dropped = drop_words(words.repeat(200, 1), 0.3, generator)
+    assert torch.equal(dropped == 0, words.repeat(200, 1) == 0)  # padding stays padding
+    changed = (dropped != words.repeat(200, 1)).float().sum() / (words > 0).sum() / 200
+    assert 0.2 < float(changed) < 0.4 and set(dropped[dropped != words.repeat(200, 1)].tolist()) == {1}
+    with pytest.raises(ValueError, match="word_dropout"):
+        BCConfig(datasets=("x",), out="o", word_dropout=1.0)
