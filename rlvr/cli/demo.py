@@ -143,6 +143,13 @@ def show_rewards(history: list[dict[str, float]], out: Console, window: int = 5)
     out.print(table)
 
 
+def fresh_run_dir(args: argparse.Namespace, stage: str) -> Path:
+    """``<--out>-<stage>``, emptied: every demo starts its runs from scratch."""
+    run_dir = Path(args.out).with_name(f"{Path(args.out).name}-{stage}")
+    shutil.rmtree(run_dir, ignore_errors=True)
+    return run_dir
+
+
 def train_control_policy(args: argparse.Namespace, out: Console) -> None:
     """A short PPO run on InvertedPendulum: the mean episode return per iteration, then the
     deterministic evaluation of the final policy."""
@@ -154,8 +161,7 @@ def train_control_policy(args: argparse.Namespace, out: Console) -> None:
     except ImportError as exc:
         out.print(f"skipped: PPO needs the control extra ({exc}); pip install 'rlvr[control]'", markup=False)
         return
-    run_dir = Path(args.out).with_name(Path(args.out).name + "-ppo")
-    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir = fresh_run_dir(args, "ppo")
     config = PPOConfig(env=CONTROL_ENV, out=str(run_dir), steps=args.ppo_steps, rollout_steps=1024, learning_rate=1e-3, eval_episodes=3,
                        checkpoint_every=0, seed=args.seed, tensorboard=False, progress=False)
     trainer = PPOTrainer(config)
@@ -184,8 +190,7 @@ def train_vla_policy(args: argparse.Namespace, out: Console) -> None:
     except ImportError as exc:
         out.print(f"skipped: the VLA stage needs the robotics extra ({exc}); pip install 'rlvr[robotics]'", markup=False)
         return
-    run_dir = Path(args.out).with_name(Path(args.out).name + "-vla")
-    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir = fresh_run_dir(args, "vla")
     try:
         report = run_demo(run_dir, (VLA_TASK,), demos=5, bc_steps=args.vla_steps, eval_episodes=10, seed=args.seed)
     except RuntimeError as exc:  # no offscreen OpenGL (EGL/OSMesa) on this machine
