@@ -50,7 +50,7 @@ class SynthesisConfig:
 
     max_tasks: int = 100
     max_candidates: int = 400
-    per_function: int = 2
+    per_function: int = 4
     max_broken: float = 0.3
     workers: int = 2
     seed: int = 0
