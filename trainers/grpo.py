@@ -23,7 +23,7 @@ from torch import Tensor
 
 from rlvr import registry
 from rlvr.agents.llm.backends.base import SamplingParams
-from rlvr.agents.llm.backends.hf import resolve_device
+from rlvr.agents.devices import resolve_device
 from rlvr.agents.llm.engine import EpisodeRequest, Rollout, derive_seed
 from rlvr.agents.llm.model_files import check_model_dir, load_tokenizer, stop_token_ids
 from rlvr.trainers.advantages import group_advantages

@@ -45,7 +45,7 @@ class TanhGaussianActor(nn.Module):
     def sample(self, observations: Tensor, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
         """A reparameterised action in the box and its log-probability [N]."""
         mean, log_std = self._distribution(observations)
-        noise = torch.randn(mean.shape, generator=generator)
+        noise = torch.randn(mean.shape, generator=generator, device=mean.device)
         pre_tanh = mean + log_std.exp() * noise
         logp = (-0.5 * noise.square() - log_std - 0.5 * math.log(2 * math.pi)).sum(-1)
         logp = logp - (2 * (_LOG_2 - pre_tanh - nn.functional.softplus(-2 * pre_tanh))).sum(-1) - torch.log(self.scale).sum()
@@ -67,7 +67,8 @@ class TanhGaussianActor(nn.Module):
     def predict(self, observation: np.ndarray) -> np.ndarray:
         """The deterministic action for a raw observation [obs] or [N, obs]."""
         with torch.inference_mode():
-            return self.deterministic(torch.as_tensor(np.asarray(observation), dtype=torch.float32)).numpy()
+            observations = torch.as_tensor(np.asarray(observation), dtype=torch.float32, device=self.scale.device)
+            return self.deterministic(observations).cpu().numpy()
 
     def save_pretrained(self, folder: str | Path) -> None:
         folder = Path(folder)
@@ -82,7 +83,7 @@ class TanhGaussianActor(nn.Module):
             raise FileNotFoundError(f"no actor in {str(folder)!r}; train one with `rlvr train o2o`")
         dims = json.loads((folder / ACTOR_CONFIG).read_text())
         actor = cls(dims["observation_dim"], dims["action_dim"], np.array(dims["action_low"]), np.array(dims["action_high"]), tuple(dims["hidden"]))
-        actor.load_state_dict(torch.load(folder / ACTOR_FILE))
+        actor.load_state_dict(torch.load(folder / ACTOR_FILE, map_location="cpu"))
         return actor
 
 

@@ -34,6 +34,7 @@ def add_parser(algorithms: argparse._SubParsersAction) -> None:
     o2o.add_argument("--checkpoint-every", type=int, default=50_000, metavar="N", help="(default: 50000)")
     o2o.add_argument("--seed", type=seed, default=0, metavar="N", help="the same seed reproduces the run (default: 0)")
     o2o.add_argument("--threads", type=positive_int, default=1, metavar="N", help="torch threads (default: 1)")
+    o2o.add_argument("--device", default="cpu", help="where the networks learn: cpu, cuda, cuda:1, auto (default: cpu)")
     add_logging_arguments(o2o)
     o2o.set_defaults(run=run, command_parser=o2o)
 
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         offline_steps=args.offline_steps, online_steps=args.online_steps, batch_size=args.batch_size, utd=args.utd,
         offline_ratio=args.offline_ratio, warmup_steps=args.warmup_steps, ensemble_size=args.ensemble_size, critic_subset=args.critic_subset,
         learning_rate=args.lr, gamma=args.gamma, cql_alpha=args.cql_alpha, eval_every=args.eval_every, eval_episodes=args.eval_episodes,
-        checkpoint_every=args.checkpoint_every, seed=args.seed, torch_threads=args.threads, tensorboard=not args.no_tensorboard, wandb_project=args.wandb,
+        checkpoint_every=args.checkpoint_every, seed=args.seed, torch_threads=args.threads, device=args.device, tensorboard=not args.no_tensorboard, wandb_project=args.wandb,
     )
     try:
         trainer = O2OTrainer(config, resume=args.resume)

@@ -5,12 +5,13 @@ import warnings
 import gymnasium as gym
 import numpy as np
 import pytest
+import torch
 
 pytest.importorskip("minari", reason="offline datasets need minari (rlvr[control])")
 pytest.importorskip("mujoco", reason="control envs need mujoco (rlvr[control])")
 
 from rlvr.trainers.collect import collect_control_dataset  # noqa: E402
-from rlvr.trainers.offline_to_online import ALGORITHMS, DatasetError, O2OConfig, O2OTrainer, returns_to_go  # noqa: E402
+from rlvr.trainers.offline_to_online import ALGORITHMS, ConfigError, DatasetError, O2OConfig, O2OTrainer, returns_to_go  # noqa: E402
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
@@ -76,3 +77,23 @@ def test_missing_or_mismatched_dataset_says_what_to_do(datasets, tmp_path):
     with pytest.raises(DatasetError, match="shape"):
         O2OTrainer(config(datasets, tmp_path, "iql", env="rlvr/HalfCheetah-v0"))
     assert gym.spec("rlvr/Hopper-v0") is not None
+
+
+def test_a_device_without_cuda_is_refused_before_the_run_starts(datasets, tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA GPU, so cuda is a valid device here")
+    with pytest.raises(ConfigError, match="no CUDA GPU"):
+        O2OTrainer(config(datasets, tmp_path, "sac", device="cuda"))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("algo", ["wsrl", "iql", "rlpd"])
+def test_learning_runs_on_a_cuda_device(datasets, tmp_path, algo):
+    trainer = O2OTrainer(config(datasets, tmp_path / "run", algo, device="cuda", checkpoint_every=40))
+    history = trainer.train()
+    trainer.close()
+    assert all(p.device.type == "cuda" for p in trainer.learner.critic.parameters())
+    assert np.isfinite(history[-1]["score"]) and np.isfinite(history[-1]["q_mean"])
+    resumed = O2OTrainer(config(datasets, tmp_path / "run", algo, device="cuda", online_steps=60), resume=True)
+    assert resumed.train()[-1]["step"] == resumed.config.total_steps
+    resumed.close()

@@ -13,6 +13,8 @@ gradient step of one of three rules to a batch:
   advantage-weighted regression of the actor (never queries Q out of distribution).
 
 Every backup bootstraps on ``1 - terminated``: a truncated transition still has a future.
+The learner runs on the device of its ``generator`` (CPU or CUDA); :meth:`ActorCriticLearner.update`
+returns its metrics as 0-d tensors so a GPU update never waits for the host.
 """
 
 from __future__ import annotations
@@ -54,12 +56,13 @@ class ActorCriticLearner:
 
     def __init__(self, observation_dim: int, action_dim: int, action_low: np.ndarray, action_high: np.ndarray, config: LearnerConfig, generator: torch.Generator):
         self.config, self.generator = config, generator
+        self.device = generator.device
         self.action_dim = action_dim
-        self.actor = TanhGaussianActor(observation_dim, action_dim, action_low, action_high, config.hidden)
-        self.critic = CriticEnsemble(observation_dim, action_dim, config.ensemble_size, config.hidden)
+        self.actor = TanhGaussianActor(observation_dim, action_dim, action_low, action_high, config.hidden).to(self.device)
+        self.critic = CriticEnsemble(observation_dim, action_dim, config.ensemble_size, config.hidden).to(self.device)
         self.target = copy.deepcopy(self.critic).requires_grad_(False)
-        self.value = ValueNetwork(observation_dim, config.hidden)
-        self.log_temperature = torch.tensor(math.log(config.initial_temperature), requires_grad=True)
+        self.value = ValueNetwork(observation_dim, config.hidden).to(self.device)
+        self.log_temperature = torch.tensor(math.log(config.initial_temperature), device=self.device, requires_grad=True)
         lr = config.learning_rate
         self.optimizers = {
             "actor": torch.optim.Adam(self.actor.parameters(), lr=lr),
@@ -67,15 +70,16 @@ class ActorCriticLearner:
             "value": torch.optim.Adam(self.value.parameters(), lr=lr),
             "temperature": torch.optim.Adam([self.log_temperature], lr=lr),
         }
-        self.low = torch.as_tensor(action_low, dtype=torch.float32)
-        self.high = torch.as_tensor(action_high, dtype=torch.float32)
+        self.low = torch.as_tensor(action_low, dtype=torch.float32, device=self.device)
+        self.high = torch.as_tensor(action_high, dtype=torch.float32, device=self.device)
 
-    def update(self, batch: Batch, rule: UpdateRule) -> dict[str, float]:
+    def update(self, batch: Batch, rule: UpdateRule) -> dict[str, Tensor]:
+        """One gradient step of ``rule`` on ``batch``; metrics as detached 0-d tensors."""
+        batch = batch.to(self.device)
         metrics = self._iql(batch) if rule == "iql" else self._soft(batch, calibrated_cql=rule == "calql")
         with torch.no_grad():
-            for target, online in zip(self.target.parameters(), self.critic.parameters()):
-                target.lerp_(online, self.config.tau)
-        return metrics
+            torch._foreach_lerp_(list(self.target.parameters()), list(self.critic.parameters()), self.config.tau)
+        return {name: value.detach() for name, value in metrics.items()}
 
     def _step(self, name: str, loss: Tensor) -> None:
         optimizer = self.optimizers[name]
@@ -87,10 +91,10 @@ class ActorCriticLearner:
         members = self.config.ensemble_size
         if self.config.critic_subset >= members:
             return q.min(0).values
-        chosen = torch.randperm(members, generator=self.generator)[: self.config.critic_subset]
+        chosen = torch.randperm(members, generator=self.generator, device=self.device)[: self.config.critic_subset]
         return q[chosen].min(0).values
 
-    def _soft(self, batch: Batch, calibrated_cql: bool) -> dict[str, float]:
+    def _soft(self, batch: Batch, calibrated_cql: bool) -> dict[str, Tensor]:
         cfg = self.config
         temperature = self.log_temperature.exp().detach()
         with torch.no_grad():
@@ -99,11 +103,11 @@ class ActorCriticLearner:
             backup = batch.rewards + cfg.gamma * (1 - batch.terminated) * next_q
         q = self.critic(batch.observations, batch.actions)
         critic_loss = (q - backup).square().mean(1).sum()
-        metrics = {"q_mean": q.mean().item(), "critic_loss": critic_loss.item()}
+        metrics = {"q_mean": q.mean(), "critic_loss": critic_loss}
         if calibrated_cql:
             regulariser = self._calibrated_cql(batch, q)
             critic_loss = critic_loss + cfg.cql_alpha * regulariser
-            metrics["cql_regulariser"] = regulariser.item()
+            metrics["cql_regulariser"] = regulariser
         self._step("critic", critic_loss)
 
         actions, logp = self.actor.sample(batch.observations, self.generator)
@@ -113,7 +117,7 @@ class ActorCriticLearner:
         self._step("actor", actor_loss)
         temperature_loss = -(self.log_temperature * (logp.detach() - self.action_dim).mean())
         self._step("temperature", temperature_loss)
-        metrics.update({"actor_loss": actor_loss.item(), "temperature": temperature.item(), "entropy": -logp.mean().item()})
+        metrics.update({"actor_loss": actor_loss, "temperature": temperature, "entropy": -logp.mean()})
         return metrics
 
     def _calibrated_cql(self, batch: Batch, q_data: Tensor) -> Tensor:
@@ -121,7 +125,7 @@ class ActorCriticLearner:
         count, size = self.config.cql_actions, batch.observations.shape[0]
         observations = batch.observations.repeat(count, 1)
         next_observations = batch.next_observations.repeat(count, 1)
-        uniform = torch.rand((count * size, self.action_dim), generator=self.generator) * (self.high - self.low) + self.low
+        uniform = torch.rand((count * size, self.action_dim), generator=self.generator, device=self.device) * (self.high - self.low) + self.low
         uniform_log_density = -torch.log(self.high - self.low).sum()
         with torch.no_grad():
             policy_actions, policy_logp = self.actor.sample(observations, self.generator)
@@ -140,7 +144,7 @@ class ActorCriticLearner:
         ], dim=1)
         return (torch.logsumexp(stacked, dim=1) - q_data).mean(1).sum()
 
-    def _iql(self, batch: Batch) -> dict[str, float]:
+    def _iql(self, batch: Batch) -> dict[str, Tensor]:
         cfg = self.config
         with torch.no_grad():
             target_q = self.target(batch.observations, batch.actions).min(0).values
@@ -157,13 +161,13 @@ class ActorCriticLearner:
         self._step("critic", critic_loss)
         actor_loss = -(advantage_weight * self.actor.log_prob(batch.observations, batch.actions)).mean()
         self._step("actor", actor_loss)
-        return {"q_mean": q.mean().item(), "critic_loss": critic_loss.item(), "value_loss": value_loss.item(), "actor_loss": actor_loss.item()}
+        return {"q_mean": q.mean(), "critic_loss": critic_loss, "value_loss": value_loss, "actor_loss": actor_loss}
 
     def act(self, observation: np.ndarray) -> np.ndarray:
         """A sampled action for one raw observation (exploration)."""
         with torch.no_grad():
-            action, _ = self.actor.sample(torch.as_tensor(observation, dtype=torch.float32)[None], self.generator)
-        return action[0].numpy()
+            action, _ = self.actor.sample(torch.as_tensor(observation, dtype=torch.float32, device=self.device)[None], self.generator)
+        return action[0].cpu().numpy()
 
     def state_dict(self) -> dict:
         return {

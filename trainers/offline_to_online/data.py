@@ -48,6 +48,10 @@ class Batch:
     def concat(first: Batch, second: Batch) -> Batch:
         return Batch(*(torch.cat([a, b]) for a, b in zip(vars(first).values(), vars(second).values())))
 
+    def to(self, device: torch.device | str) -> Batch:
+        """The batch on ``device`` (itself when it is there already)."""
+        return Batch(*(t.to(device, non_blocking=True) for t in vars(self).values()))
+
 
 class ReplayBuffer:
     """A fixed-capacity ring buffer of transitions (float32 numpy), sampled uniformly."""

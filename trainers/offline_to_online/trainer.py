@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from rlvr import registry
+from rlvr.agents.devices import resolve_device
 from rlvr.envs.control import get_env_state, set_env_state, task_for_env
 from rlvr.trainers.checkpoint import latest_checkpoint, load_trainer_state, save_checkpoint
 from rlvr.trainers.control_eval import evaluate_policy
@@ -80,6 +81,7 @@ class O2OConfig:
     checkpoint_every: int = 50_000
     seed: int = 0
     torch_threads: int = 1
+    device: str = "cpu"
     tensorboard: bool = True
     wandb_project: str | None = None
     progress: bool = True
@@ -98,6 +100,10 @@ class O2OConfig:
             raise ConfigError(f"offline_ratio must be in [0, 1], got {self.offline_ratio}")
         if self.ensemble_size is not None and self.ensemble_size < self.critic_subset:
             raise ConfigError(f"ensemble_size ({self.ensemble_size}) must be at least critic_subset ({self.critic_subset})")
+        try:
+            resolve_device(self.device)
+        except (RuntimeError, ValueError) as exc:
+            raise ConfigError(str(exc)) from None
 
     @property
     def pretrains(self) -> bool:
@@ -133,7 +139,7 @@ class O2OTrainer:
             self.offline.extend(arrays)
         self.online = ReplayBuffer(observation_dim, action_dim, max(config.online_steps, 1))
         self.rng = np.random.Generator(np.random.PCG64(config.seed))
-        self.generator = torch.Generator().manual_seed(config.seed)
+        self.generator = torch.Generator(resolve_device(config.device)).manual_seed(config.seed)
         learner_config = LearnerConfig(
             ensemble_size=config.ensemble_size or _DEFAULT_ENSEMBLE.get(config.algo, 2), critic_subset=config.critic_subset,
             hidden=tuple(config.hidden_sizes), learning_rate=config.learning_rate, gamma=config.gamma, tau=config.tau,
@@ -174,12 +180,12 @@ class O2OTrainer:
             return self.offline.sample(size, self.rng)
         return Batch.concat(self.offline.sample(from_offline, self.rng), self.online.sample(size - from_offline, self.rng))
 
-    def offline_step(self) -> dict[str, float]:
+    def offline_step(self) -> dict[str, torch.Tensor]:
         """One gradient step on offline data with the algorithm's offline rule."""
         self.step += 1
         return self.learner.update(self.offline.sample(self.config.batch_size, self.rng), _OFFLINE_RULE[self.config.algo])
 
-    def online_step(self) -> dict[str, float]:
+    def online_step(self) -> dict[str, torch.Tensor]:
         """One env step (pretrained policy only during WSRL's warm-up), then ``utd`` gradient steps."""
         cfg = self.config
         online_index = self.step - self.offline_steps
@@ -199,7 +205,7 @@ class O2OTrainer:
             self.observation, _ = self.env.reset()
         if warming_up or self.online.size < min(cfg.batch_size, cfg.online_steps):
             return {}
-        metrics: dict[str, float] = {}
+        metrics: dict[str, torch.Tensor] = {}
         for _ in range(cfg.utd):
             metrics = self.learner.update(self._sample(cfg.mixing_ratio), _ONLINE_RULE[cfg.algo])
         return metrics
@@ -217,10 +223,11 @@ class O2OTrainer:
         with Progress(cfg.total_steps, enabled=cfg.progress, start=self.step) as progress:
             while self.step < cfg.total_steps:
                 offline = self.step < self.offline_steps
-                metrics = self.offline_step() if offline else self.online_step()
-                metrics["phase_online"] = 0.0 if offline else 1.0
+                update = self.offline_step() if offline else self.online_step()
                 at_switch = self.step == self.offline_steps and offline
                 if at_switch or self.step % cfg.eval_every == 0 or self.step == cfg.total_steps:
+                    metrics = {name: float(value) for name, value in update.items()}  # metrics reach the host only here
+                    metrics["phase_online"] = 0.0 if offline else 1.0
                     metrics.update(self.evaluate())
                     if at_switch:
                         metrics["offline_score"] = metrics["score"]

@@ -23,19 +23,10 @@ from transformers import AutoModelForCausalLM, DynamicCache
 from transformers.cache_utils import DynamicLayer
 
 from rlvr.agents.llm.backends.base import Sample, SamplingParams
+from rlvr.agents.devices import resolve_device
 from rlvr.agents.llm.model_files import check_model_dir
 
 COMPACT_FRACTION = 0.25
-
-
-def resolve_device(device: str) -> torch.device:
-    """``"auto"`` is CUDA when there is a GPU, else the CPU; anything else goes to ``torch.device``."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    resolved = torch.device(device)
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} asked for, but torch sees no CUDA GPU here; use device=cpu")
-    return resolved
 
 
 def resolve_dtype(dtype: str, device: torch.device) -> torch.dtype | str:
