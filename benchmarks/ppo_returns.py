@@ -20,7 +20,8 @@ RESULTS = Path(__file__).parent / "results" / "ppo_returns.json"
 
 # rl-baselines3-zoo ppo.yml, HalfCheetah (tuned); "mujoco-defaults" is SB3's PPO defaults + normalisation.
 ZOO_TUNED = dict(rollout_steps=512, minibatch_size=64, gamma=0.98, learning_rate=2.0633e-05, entropy_coef=0.000401762, clip_range=0.1,
-                 epochs=20, gae_lambda=0.92, max_grad_norm=0.8, value_coef=0.58096, log_std_init=-2.0, activation="relu", hidden_sizes=(256, 256))
+                 epochs=20, gae_lambda=0.92, max_grad_norm=0.8, value_coef=0.58096, log_std_init=-2.0, activation="relu", hidden_sizes=(256, 256),
+                 orthogonal_init=False)
 
 
 def run_rlvr(preset: str, seed: int, steps: int, out: Path) -> None:

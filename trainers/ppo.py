@@ -74,6 +74,7 @@ class PPOConfig:
     hidden_sizes: tuple[int, ...] = (64, 64)
     activation: str = "tanh"
     log_std_init: float = 0.0
+    orthogonal_init: bool = True
     eval_episodes: int = 10
     checkpoint_every: int = 100_000
     seed: int = 0
@@ -149,6 +150,7 @@ class PPOTrainer:
             hidden_sizes=tuple(config.hidden_sizes),
             activation=config.activation,
             log_std_init=config.log_std_init,
+            orthogonal_init=config.orthogonal_init,
             normalize_observations=config.normalize_observations,
         )
         self.optimizer = self._make_optimizer()
