@@ -25,9 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     synth.add_argument("--repo", action="append", required=True, metavar="PATH",
                        help="a local git repository (its HEAD commit is used), builtin:<name>, or 'builtin' for every built-in library; repeatable")
     synth.add_argument("--out", required=True, metavar="FILE", help="where the tasks go (.jsonl)")
-    synth.add_argument("--max-tasks", type=positive_int, default=100, metavar="N", help="tasks per repository at most (default: 100)")
-    synth.add_argument("--max-candidates", type=positive_int, default=400, metavar="N", help="mutants tried per repository at most (default: 400)")
-    synth.add_argument("--per-function", type=positive_int, default=4, metavar="N", help="tasks per function at most (default: 4)")
+    synth.add_argument("--max-tasks", type=positive_int, default=150, metavar="N", help="tasks per repository at most (default: 150)")
+    synth.add_argument("--max-candidates", type=positive_int, default=1000, metavar="N", help="mutants tried per repository at most (default: 1000)")
+    synth.add_argument("--per-function", type=positive_int, default=8, metavar="N", help="tasks per function at most (default: 8)")
     synth.add_argument("--workers", type=positive_int, default=2, metavar="N", help="mutants tested in parallel (default: 2)")
     synth.add_argument("--seed", type=seed, default=0, metavar="N", help="order in which mutants are tried (default: 0)")
     synth.add_argument("--sandbox", choices=("bwrap", "docker"), default="bwrap", help="where the tests run (default: bwrap)")

@@ -210,6 +210,32 @@ def test_mutations_change_one_site_and_keep_the_rest():
     assert list_sites("X = 1 + 2\n") == []  # only code inside functions
 
 
+@pytest.mark.parametrize("line, operator, mutated", [
+    ("return a is None", "swap_identity", "return a is not None"),
+    ("return max(xs) if xs else 0", "swap_builtin", "return min(xs) if xs else 0"),
+    ("return any(x > 0 for x in xs)", "swap_builtin", "return all(x > 0 for x in xs)"),
+    ("return a.startswith('y')", "swap_method", "return a.endswith('y')"),
+    ("return a.lower()", "swap_method", "return a.upper()"),
+    ("a *= 2", "swap_augmented", "a /= 2"),
+    ("return not a", "drop_unary", "return a"),
+    ("return -a", "drop_unary", "return a"),
+])
+def test_each_new_operator_rewrites_exactly_its_site(line, operator, mutated):
+    source = f"def f(a, xs):\n    b = 1\n    {line}\n    return b\n"
+    (site,) = [s for s in list_sites(source) if s.operator == operator]
+    assert apply_site(source, site) == source.replace(line, mutated)
+
+
+def test_loop_control_and_if_else_swaps():
+    source = "def f(xs):\n    for x in xs:\n        if x:\n            break\n        else:\n            continue\n    return 0\n"
+    sites = list_sites(source)
+    swapped = [apply_site(source, s) for s in sites if s.operator == "swap_loop_control"]
+    assert swapped == [source.replace("break", "continue", 1), source.replace("continue", "break", 1)]
+    (if_else,) = [s for s in sites if s.operator == "swap_if_else"]
+    assert apply_site(source, if_else) == "def f(xs):\n    for x in xs:\n        if x:\n            continue\n        else:\n            break\n    return 0\n"
+    assert not [s for s in list_sites("def g(a):\n    if not a:\n        return 1\n    return 2\n") if s.operator == "invert_condition"]
+
+
 # ---- the shipped tasks -------------------------------------------------------------------------------
 def test_shipped_tasks_cover_every_builtin_library():
     instances = read_instances(BUILTIN_TASKS)

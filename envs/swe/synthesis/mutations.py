@@ -5,8 +5,12 @@ Operators: ``swap_operator`` (``+``/``-``, ``*``/``/``, ``//``/``%``), ``swap_co
 (``<``/``<=``, ``>``/``>=``, ``==``/``!=``, ``in``/``not in``), ``swap_boolean`` (``and``/``or``),
 ``change_constant`` (integers ±1, ``True``/``False``), ``off_by_one`` (``x + 1`` → ``x``,
 ``x - 1`` → ``x``, slice bounds ±1), ``invert_condition`` (``if c`` → ``if not c``),
-``remove_statement`` (drop one simple statement from a block of several) and ``remove_branch``
-(drop an ``elif``/``else``).
+``remove_statement`` (drop one simple statement from a block of several), ``remove_branch``
+(drop an ``elif``/``else``), ``swap_identity`` (``is``/``is not``), ``swap_builtin`` (calls of
+``min``/``max``, ``any``/``all``), ``swap_method`` (``.startswith``/``.endswith``, ``.lower``/``.upper``,
+``.lstrip``/``.rstrip``, ``.keys``/``.values``), ``swap_augmented`` (``+=``/``-=``, ``*=``/``/=``),
+``swap_loop_control`` (``break``/``continue``), ``swap_if_else`` (exchange the bodies of an
+``if``/``else``) and ``drop_unary`` (``not x`` → ``x``, ``-x`` → ``x``).
 """
 
 from __future__ import annotations
@@ -20,8 +24,15 @@ _BINARY_SWAPS = {cst.Add: cst.Subtract, cst.Subtract: cst.Add, cst.Multiply: cst
 _COMPARISON_SWAPS = {cst.LessThan: cst.LessThanEqual, cst.LessThanEqual: cst.LessThan, cst.GreaterThan: cst.GreaterThanEqual,
                      cst.GreaterThanEqual: cst.GreaterThan, cst.Equal: cst.NotEqual, cst.NotEqual: cst.Equal,
                      cst.In: cst.NotIn, cst.NotIn: cst.In}
+_IDENTITY_SWAPS = {cst.Is: cst.IsNot, cst.IsNot: cst.Is}
+_AUGMENTED_SWAPS = {cst.AddAssign: cst.SubtractAssign, cst.SubtractAssign: cst.AddAssign,
+                    cst.MultiplyAssign: cst.DivideAssign, cst.DivideAssign: cst.MultiplyAssign}
+_BUILTIN_SWAPS = {"min": "max", "max": "min", "any": "all", "all": "any"}
+_METHOD_SWAPS = {"startswith": "endswith", "endswith": "startswith", "lower": "upper", "upper": "lower",
+                 "lstrip": "rstrip", "rstrip": "lstrip", "keys": "values", "values": "keys"}
 OPERATORS = ("swap_operator", "swap_comparison", "swap_boolean", "change_constant", "off_by_one", "invert_condition",
-             "remove_statement", "remove_branch")
+             "remove_statement", "remove_branch", "swap_identity", "swap_builtin", "swap_method", "swap_augmented",
+             "swap_loop_control", "swap_if_else", "drop_unary")
 
 
 @dataclass(frozen=True)
@@ -85,10 +96,11 @@ class _Mutator(cst.CSTTransformer):
     def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison) -> cst.BaseExpression:
         targets = list(updated.comparisons)
         for position, item in enumerate(original.comparisons):
-            swap = _COMPARISON_SWAPS.get(type(item.operator))
+            operator = "swap_identity" if type(item.operator) in _IDENTITY_SWAPS else "swap_comparison"
+            swap = _COMPARISON_SWAPS.get(type(item.operator)) or _IDENTITY_SWAPS.get(type(item.operator))
             if swap is None:
                 continue
-            if self._site("swap_comparison", original, f"{_code(item.operator).strip()} -> {_code(swap()).strip()}"):
+            if self._site(operator, original, f"{_code(item.operator).strip()} -> {_code(swap()).strip()}"):
                 old = targets[position].operator
                 new = swap(whitespace_before=old.whitespace_before, whitespace_after=old.whitespace_after)
                 targets[position] = targets[position].with_changes(operator=new)
@@ -127,12 +139,45 @@ class _Mutator(cst.CSTTransformer):
         return updated
 
     def leave_If(self, original: cst.If, updated: cst.If) -> cst.If:
-        if self._site("invert_condition", original, f"if {_code(original.test)} -> if not ({_code(original.test)})"):
+        negated = isinstance(original.test, cst.UnaryOperation) and isinstance(original.test.operator, cst.Not)  # drop_unary's site
+        if not negated and self._site("invert_condition", original, f"if {_code(original.test)} -> if not ({_code(original.test)})"):
             return updated.with_changes(test=cst.UnaryOperation(cst.Not(), updated.test.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])))
         if original.orelse is not None:
             kind = "elif" if isinstance(original.orelse, cst.If) else "else"
             if self._site("remove_branch", original, f"remove the {kind} branch of if {_code(original.test)}"):
                 return updated.with_changes(orelse=None)
+        if isinstance(original.orelse, cst.Else) and self._site("swap_if_else", original, f"swap the if and else bodies of if {_code(original.test)}"):
+            return updated.with_changes(body=updated.orelse.body, orelse=updated.orelse.with_changes(body=updated.body))
+        return updated
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        function = original.func
+        if isinstance(function, cst.Name) and function.value in _BUILTIN_SWAPS:
+            other = _BUILTIN_SWAPS[function.value]
+            if self._site("swap_builtin", original, f"{function.value}(...) -> {other}(...)"):
+                return updated.with_changes(func=cst.Name(other))
+        if isinstance(function, cst.Attribute) and function.attr.value in _METHOD_SWAPS:
+            other = _METHOD_SWAPS[function.attr.value]
+            if self._site("swap_method", original, f".{function.attr.value}(...) -> .{other}(...)"):
+                return updated.with_changes(func=updated.func.with_changes(attr=cst.Name(other)))
+        return updated
+
+    def leave_AugAssign(self, original: cst.AugAssign, updated: cst.AugAssign) -> cst.AugAssign:
+        swap = _AUGMENTED_SWAPS.get(type(original.operator))
+        if swap is not None and self._site("swap_augmented", original, f"{_code(original.operator).strip()} -> {_code(swap()).strip()}"):
+            old = updated.operator
+            return updated.with_changes(operator=swap(whitespace_before=old.whitespace_before, whitespace_after=old.whitespace_after))
+        return updated
+
+    def leave_Break(self, original: cst.Break, updated: cst.Break) -> cst.BaseSmallStatement:
+        return cst.Continue(semicolon=updated.semicolon) if self._site("swap_loop_control", original, "break -> continue") else updated
+
+    def leave_Continue(self, original: cst.Continue, updated: cst.Continue) -> cst.BaseSmallStatement:
+        return cst.Break(semicolon=updated.semicolon) if self._site("swap_loop_control", original, "continue -> break") else updated
+
+    def leave_UnaryOperation(self, original: cst.UnaryOperation, updated: cst.UnaryOperation) -> cst.BaseExpression:
+        if isinstance(original.operator, (cst.Not, cst.Minus)) and self._site("drop_unary", original, f"{_code(original)} -> {_code(original.expression)}"):
+            return updated.expression
         return updated
 
     def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:

@@ -48,9 +48,9 @@ class SynthesisConfig:
     workers: mutants tested in parallel. seed: the order candidates are tried in.
     """
 
-    max_tasks: int = 100
-    max_candidates: int = 400
-    per_function: int = 4
+    max_tasks: int = 150
+    max_candidates: int = 1000
+    per_function: int = 8
     max_broken: float = 0.3
     workers: int = 2
     seed: int = 0
