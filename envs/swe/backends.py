@@ -30,6 +30,7 @@ class Backend(ABC):
     name: str
     python: str
     path: str = "/usr/local/bin:/usr/bin:/bin"
+    pytest_plugins: bool = False  # let pytest load the interpreter's installed plugins
 
     @abstractmethod
     def sandbox(self, limits: Limits) -> Sandbox:
@@ -77,23 +78,28 @@ class BwrapBackend(Backend):
 
 
 class DockerBackend(Backend):
-    """Containers from the locally built SWE image (see :mod:`rlvr.envs.swe.image`), ``pool_size``
-    of them started ahead of time.
+    """Containers from the locally built SWE image (see :mod:`rlvr.envs.swe.image`) or from a
+    task's own image, ``pool_size`` of them started ahead of time.
 
     Args:
         image: the image tag (default: build or reuse :data:`~rlvr.envs.swe.image.DEFAULT_RECIPE`'s).
+        python: the interpreter in the image that runs the tests (default: ``/usr/bin/python3`` for
+            the built image, else found in the image, e.g. SWE-bench's conda ``testbed`` env); its
+            folder goes first on the commands' ``PATH``.
         pool_size: containers kept started and waiting.
         cpus, memory_bytes: limits of each container.
     """
 
     name = "docker"
 
-    def __init__(self, image: str | None = None, pool_size: int = 2, cpus: float = 1.0, memory_bytes: int = 2 << 30):
+    def __init__(self, image: str | None = None, python: str | None = None, pool_size: int = 2, cpus: float = 1.0, memory_bytes: int = 2 << 30):
         from rlvr.envs.swe.image import ensure_image
-        from rlvr.tools.sandbox.docker import ContainerPool
+        from rlvr.envs.swe.instance_images import image_python
 
-        self.python = "/usr/bin/python3"
         self.image = image or ensure_image()
+        self.python = python or ("/usr/bin/python3" if image is None else image_python(self.image))
+        self.path = f"{os.path.dirname(self.python)}:{Backend.path}"
+        self.pytest_plugins = image is not None
         self._pools: dict[Limits, ContainerPool] = {}
         self._pool_size, self._container = pool_size, {"cpus": cpus, "memory_bytes": memory_bytes}
 

@@ -12,6 +12,7 @@ from rlvr.env import TextEnv
 from rlvr.envs.swe.backends import Backend, make_backend
 from rlvr.envs.swe.changes import snapshot
 from rlvr.envs.swe.grading import Grade, grade_tree
+from rlvr.envs.swe.instance_images import InstanceImages
 from rlvr.envs.swe.instances import SWEInstance, TreeStore, apply_patch, copy_tree, read_instances
 from rlvr.envs.swe.testrun import GRADING_LIMITS
 from rlvr.envs.swe.tools import BashTool, EditorTool, SubmitTool
@@ -52,6 +53,8 @@ class SWEEnv(TextEnv):
             from the built-in libraries, shipped with the package).
         sandbox: ``"bwrap"`` (default) or ``"docker"`` (containers of the locally built image;
             the Docker engine is started if installed), or a :class:`~rlvr.envs.swe.backends.Backend`.
+            With ``"docker"``, an instance whose own image is on this machine (named in its record,
+            or by SWE-bench's naming) runs in containers of that image, from its ``/testbed``.
         repos_dir: where dataset repositories named ``owner/name`` are checked out (as ``owner__name``).
         image, pool_size: the Docker image tag (default: the built-in recipe's, built if missing)
             and how many containers to keep started.
@@ -81,6 +84,7 @@ class SWEEnv(TextEnv):
         self.instances = {i.instance_id: i for i in read_instances(source)}
         docker_options = {"image": image, "pool_size": pool_size} if sandbox == "docker" else {}
         self.backend = make_backend(sandbox, **docker_options)
+        self.instance_images = InstanceImages(pool_size) if self.backend.name == "docker" and image is None else None
         self.store = TreeStore(repos_dir=repos_dir)
         self.workspace = Workspace(self.backend, agent_limits)
         self.grading_limits = grading_limits
@@ -101,13 +105,24 @@ class SWEEnv(TextEnv):
         observation, info = super().reset(seed=seed, options=options)
         assert self.task is not None
         self.last_grade = None
-        self.workspace.start(self.store.start_tree(self.instance(self.task)))
+        instance = self.instance(self.task)
+        self.workspace.start(self.start_tree(instance), self.backend_for(instance))
         return observation, info
+
+    def backend_for(self, instance: SWEInstance) -> Backend:
+        """Where ``instance`` runs: its own image's containers when it has one here, else the env's sandbox."""
+        image = self.instance_images.image_of(instance) if self.instance_images is not None else None
+        return self.instance_images.backend(image) if image is not None else self.backend
+
+    def start_tree(self, instance: SWEInstance) -> Path:
+        """The starting tree: the image's /testbed for an instance with its own image, else from the store."""
+        image = self.instance_images.image_of(instance) if self.instance_images is not None else None
+        return self.store.start_tree(instance, image)
 
     def verify(self, task: Task, response: str) -> Verdict:
         """Grade the working copy as it is now (the final message itself is not read)."""
         instance = self.instance(task)
-        self.last_grade = grade_tree(self.backend, instance, self.store.start_tree(instance), self.workspace.host_repo, self.grading_limits)
+        self.last_grade = grade_tree(self.backend_for(instance), instance, self.start_tree(instance), self.workspace.host_repo, self.grading_limits)
         return self.last_grade.verdict
 
     def oracle_tool_calls(self, task: Task) -> list[ToolCall]:
@@ -115,7 +130,7 @@ class SWEEnv(TextEnv):
         if "editor" not in self.tools:
             return []
         instance = self.instance(task)
-        fixed = _fixed_files(self.store.start_tree(instance), instance.patch)
+        fixed = _fixed_files(self.start_tree(instance), instance.patch)
         return [ToolCall("editor", {"command": "create", "path": path, "file_text": text}) for path, text in fixed]
 
     def oracle_response(self, task: Task) -> str:
@@ -124,6 +139,8 @@ class SWEEnv(TextEnv):
     def close(self) -> None:
         self.workspace.stop()
         self.backend.close()
+        if self.instance_images is not None:
+            self.instance_images.close()
         super().close()
 
 

@@ -7,7 +7,9 @@ made by the synthesiser also carry ``setup_patch``: the bug, applied on top of `
 make the starting tree (SWE-smith style).
 
 ``repo`` is ``builtin:<name>`` (a library shipped in :mod:`rlvr.envs.swe.repos`), the path of a
-local git repository, or ``owner/name`` found as ``<repos_dir>/owner__name``.
+local git repository, or ``owner/name`` found as ``<repos_dir>/owner__name``; with the Docker
+sandbox, an instance whose image is on this machine starts from the image's ``/testbed`` instead
+(:mod:`rlvr.envs.swe.instance_images`).
 """
 
 from __future__ import annotations
@@ -162,23 +164,29 @@ class TreeStore:
         self.root.mkdir(parents=True, exist_ok=True)
         self.repos_dir = Path(repos_dir) if repos_dir is not None else None
 
-    def start_tree(self, instance: SWEInstance) -> Path:
-        """The tree the agent starts from (read-only by convention)."""
-        return self._materialise(instance, with_setup=True)
+    def start_tree(self, instance: SWEInstance, image: str | None = None) -> Path:
+        """The tree the agent starts from (read-only by convention); from ``image``'s /testbed if given."""
+        return self._materialise(instance, with_setup=True, image=image)
 
     def clean_tree(self, instance: SWEInstance) -> Path:
         """``base_commit`` without the setup patch (the synthesiser's pristine library)."""
         return self._materialise(instance, with_setup=False)
 
-    def _materialise(self, instance: SWEInstance, with_setup: bool) -> Path:
-        identity = [self._source_identity(instance.repo), instance.base_commit, instance.setup_patch if with_setup else ""]
+    def _materialise(self, instance: SWEInstance, with_setup: bool, image: str | None = None) -> Path:
+        from rlvr.envs.swe.instance_images import export_testbed, image_id
+
+        source = f"image:{image_id(image)}" if image is not None else self._source_identity(instance.repo)
+        identity = [source, instance.base_commit, instance.setup_patch if with_setup else ""]
         key = hashlib.sha256("\0".join(identity).encode()).hexdigest()[:20]
         target = self.root / key
         if target.is_dir():
             return target
         scratch = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=self.root))
         try:
-            self._export(instance, scratch / "tree")
+            if image is not None:
+                export_testbed(image, scratch / "tree")
+            else:
+                self._export(instance, scratch / "tree")
             if with_setup:
                 apply_patch(scratch / "tree", instance.setup_patch, f"setup patch of {instance.instance_id}")
             try:
@@ -202,7 +210,8 @@ class TreeStore:
             return self.repos_dir / repo.replace("/", "__")
         raise FileNotFoundError(
             f"repository {repo!r} is not available locally: pass repos_dir= with a checkout at <repos_dir>/{repo.replace('/', '__')}, "
-            "or give the repository's path in the record's 'repo' field"
+            "or give the repository's path in the record's 'repo' field, or (sandbox='docker') load the instance's image "
+            "(named in the record's 'image_name', or SWE-bench's sweb.eval.x86_64.<instance_id>)"
         )
 
     def _source_identity(self, repo: str) -> str:

@@ -83,15 +83,18 @@ def _case_outcome(case: ElementTree.Element) -> TestOutcome:
     return TestOutcome(PASSED)
 
 
-def test_environment(repo: str) -> dict[str, str]:
-    """Variables of a test run: the repository importable, no user site, no plugin auto-loading
-    (installed packages' pytest plugins stay out, and start-up is faster), a fixed hash seed."""
-    return {"PYTHONPATH": repo, "PYTHONNOUSERSITE": "1", "PYTHONHASHSEED": "0", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+def test_environment(repo: str, plugins: bool = False) -> dict[str, str]:
+    """Variables of a test run: the repository importable, no cwd on sys.path (PYTHONSAFEPATH, which
+    interpreters older than 3.11 ignore), no user site, a fixed hash seed, and unless ``plugins``
+    no plugin auto-loading (this interpreter's packages' pytest plugins stay out; a task image's
+    own plugins are part of its test set-up)."""
+    env = {"PYTHONPATH": repo, "PYTHONSAFEPATH": "1", "PYTHONNOUSERSITE": "1", "PYTHONHASHSEED": "0"}
+    return env if plugins else {**env, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 
 
 def pytest_argv(python: str, repo: str, report: str, node_ids: Sequence[str]) -> list[str]:
-    """The pytest command: no cwd on sys.path (-P), no cache writes, report to ``report``."""
-    return [python, "-P", "-m", "pytest", "-p", "no:cacheprovider", "-q", "--rootdir", repo, f"--junitxml={report}",
+    """The pytest command: no cache writes, report to ``report`` (works with any Python 3 and pytest ≥ 3.5)."""
+    return [python, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--rootdir", repo, f"--junitxml={report}",
             "-o", "junit_logging=no", *node_ids]
 
 
@@ -109,7 +112,7 @@ def run_tests(backend: Backend, tree: Path, node_ids: Sequence[str], limits: Lim
         if uid is not None and os.geteuid() == 0:
             os.chown(host_dir, uid, uid)
         report = f"{box.inner_workdir}/{report_dir}/report.xml"
-        env = test_environment(repo)
+        env = test_environment(repo, backend.pytest_plugins)
         result = box.run(pytest_argv(backend.python, repo, report, node_ids), cwd=repo, env=env, timeout=limits.wall_s)
         host_report = host_dir / "report.xml"
         found = host_report.is_file() and not host_report.is_symlink()
@@ -131,8 +134,8 @@ def collect_node_ids(backend: Backend, tree: Path, limits: Limits = GRADING_LIMI
     box = backend.sandbox(limits)
     try:
         repo = install_tree(tree, box, owned=False)
-        env = test_environment(repo)
-        argv = [backend.python, "-P", "-m", "pytest", "-p", "no:cacheprovider", "--collect-only", "-q", "--rootdir", repo]
+        env = test_environment(repo, backend.pytest_plugins)
+        argv = [backend.python, "-m", "pytest", "-p", "no:cacheprovider", "--collect-only", "-q", "--rootdir", repo]
         result = box.run(argv, cwd=repo, env=env, timeout=limits.wall_s)
     finally:
         backend.release(box)

@@ -36,8 +36,12 @@ class Workspace:
         """The working copy as a host path (read it without following links)."""
         return self.sandbox.workdir / REPO_DIR
 
-    def start(self, tree: Path) -> None:
-        """A fresh working copy of ``tree``; every process of the previous episode is killed."""
+    def start(self, tree: Path, backend: Backend | None = None) -> None:
+        """A fresh working copy of ``tree`` (in a sandbox of ``backend`` if given, e.g. the task's own
+        image); every process of the previous episode is killed."""
+        if backend is not None and backend is not self.backend:
+            self.stop()
+            self.backend = backend
         if self._sandbox is not None and self.backend.name == "bwrap":
             self._sandbox.clear()
         else:

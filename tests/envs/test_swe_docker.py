@@ -79,3 +79,77 @@ def test_no_container_outlives_the_env(image, tmp_path):
     while containers_of_this_process() and time.monotonic() < deadline:
         time.sleep(0.5)
     assert containers_of_this_process() == []
+
+
+# ---- SWE-bench-style instances with their own images -------------------------------------------------
+IMAGE_PYTHON = "/opt/miniconda3/envs/testbed/bin/python"
+
+
+def _new_file_patch(path: str, text: str) -> str:
+    lines = text.splitlines()
+    body = "".join(f"+{line}\n" for line in lines)
+    return f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n@@ -0,0 +1,{len(lines)} @@\n" + body
+
+
+@pytest.fixture(scope="module")
+def instance_images(image, tmp_path_factory):
+    """Two SWE-bench-style images of the merge task: the bug checked out at /testbed without the
+    test file that shows it (that comes with ``test_patch``), and a conda-style interpreter path."""
+    import io
+    import tarfile
+
+    from rlvr.envs.swe.instances import BUILTIN_REPOS, TreeStore
+    from swe_helpers import merge_instance
+
+    start = TreeStore(tmp_path_factory.mktemp("trees")).start_tree(merge_instance())
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w") as tar:
+        tar.add(start, arcname="testbed", filter=lambda m: None if m.name == "testbed/tests/test_interval.py" else m)
+        link = tarfile.TarInfo(IMAGE_PYTHON.lstrip("/"))
+        link.type, link.linkname = tarfile.SYMTYPE, "/usr/bin/python3"
+        tar.addfile(link)
+    container = subprocess.run(["docker", "create", image, "true"], capture_output=True, text=True, check=True).stdout.strip()
+    names = ["rlvr-test-instance:merge", "sweb.eval.x86_64.acme__intervals-2:latest"]
+    try:
+        subprocess.run(["docker", "cp", "-", f"{container}:/"], input=archive.getvalue(), check=True, capture_output=True)
+        subprocess.run(["docker", "commit", container, names[0]], check=True, capture_output=True)
+        subprocess.run(["docker", "tag", names[0], names[1]], check=True, capture_output=True)
+    finally:
+        subprocess.run(["docker", "rm", "-f", container], capture_output=True)
+    test_file = (BUILTIN_REPOS / "intervals" / "tests" / "test_interval.py").read_text()
+    base = merge_instance().to_record()
+    records = [
+        {**base, "instance_id": "acme__intervals-1", "repo": "acme/intervals", "base_commit": "0" * 40, "setup_patch": "",
+         "test_patch": _new_file_patch("tests/test_interval.py", test_file), "image_name": names[0]},
+        {**base, "instance_id": "acme__intervals-2", "repo": "acme/intervals", "base_commit": "0" * 40, "setup_patch": "",
+         "test_patch": _new_file_patch("tests/test_interval.py", test_file)},
+        {**base, "instance_id": "acme__intervals-3", "repo": "acme/intervals", "setup_patch": "", "image_name": "absent/image:1"},
+    ]
+    yield records
+    subprocess.run(["docker", "rmi", "-f", *names], capture_output=True)
+
+
+def test_instances_run_in_their_own_images_with_the_test_patch_at_grading(instance_images, tmp_path):
+    import json
+
+    from rlvr.envs.swe.instances import SWEInstance
+
+    dataset = tmp_path / "swebench.jsonl"
+    dataset.write_text("".join(json.dumps(r) + "\n" for r in instance_images))
+    with SWEEnv(dataset=dataset, sandbox="docker", pool_size=1) as env:
+        for instance_id in ("acme__intervals-1", "acme__intervals-2"):  # named in the record; SWE-bench's naming
+            instance = SWEInstance.from_record(next(r for r in instance_images if r["instance_id"] == instance_id))
+            assert env.backend_for(instance).python == IMAGE_PYTHON
+            env.reset(options={"task": instance_id})
+            obs, *_ = env.step(call("bash", command="ls tests; command -v python"))
+            assert "test_interval.py" not in obs[0]["content"] and IMAGE_PYTHON.rpartition("/")[0] in obs[0]["content"]
+            _, reward, *_ = env.step(call("submit"))
+            assert reward == 0.0  # the bug is still there, and the tests from test_patch say so
+            env.reset(options={"task": instance_id})
+            for tool_call in env.oracle_tool_calls(env.task):
+                env.step(f"<tool_call>{json.dumps({'name': tool_call.name, 'arguments': tool_call.arguments})}</tool_call>")
+            _, reward, _, _, info = env.step(call("submit"))
+            assert reward == 1.0, info["verdict"].reason
+            assert env.last_grade.run.passed("tests/test_interval.py::test_merge_joins_overlapping_and_touching")
+        with pytest.raises(SandboxUnavailable, match="absent/image:1.*not on this machine"):
+            env.reset(options={"task": "acme__intervals-3"})
