@@ -79,12 +79,12 @@ class Demonstrations:
 
 def load_demonstrations(names: tuple[str, ...], policy: VLAPolicy, datasets_path: str | None = None) -> Demonstrations:
     """Read Minari datasets written by ``rlvr collect --expert`` into :class:`Demonstrations`."""
-    from rlvr.agents.vla.collect import load_dataset
+    from rlvr.minari_store import load_dataset
 
     chunk = policy.config.chunk
     images, proprio, words, actions, masks, tasks = [], [], [], [], [], []
     for name in names:
-        for episode in load_dataset(name, datasets_path).iterate_episodes():
+        for episode in load_dataset(name, datasets_path, how_to_record="`rlvr collect --env ID --expert --episodes N`").iterate_episodes():
             observations = episode.observations
             steps = len(episode.actions)
             images.append(np.asarray(observations["image"][:steps]))

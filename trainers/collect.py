@@ -15,42 +15,16 @@ scores where the task has them. Nothing here touches the network.
 
 from __future__ import annotations
 
-import os
 import shutil
-import warnings
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import numpy as np
 
+from rlvr.minari_store import write_dataset
+
 RECIPES = ("random", "medium", "medium-replay", "expert")
 SNAPSHOTS = 10
-
-
-def datasets_root(datasets_path: str | Path | None = None) -> Path:
-    """``datasets_path``, else ``$MINARI_DATASETS_PATH``, else the rlvr cache's ``datasets`` folder."""
-    from rlvr.cache import cache_dir
-
-    if datasets_path is not None:
-        return Path(datasets_path).expanduser()
-    if os.environ.get("MINARI_DATASETS_PATH"):
-        return Path(os.environ["MINARI_DATASETS_PATH"]).expanduser()
-    return cache_dir("datasets")
-
-
-@contextmanager
-def minari_root(root: Path) -> Iterator[None]:
-    """Minari reads its datasets folder from ``$MINARI_DATASETS_PATH``: point it at ``root`` for a while."""
-    before = os.environ.get("MINARI_DATASETS_PATH")
-    os.environ["MINARI_DATASETS_PATH"] = str(root)
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("MINARI_DATASETS_PATH", None)
-        else:
-            os.environ["MINARI_DATASETS_PATH"] = before
 
 
 def default_dataset_id(env_id: str, recipe: str) -> str:
@@ -101,7 +75,6 @@ def collect_control_dataset(
 ) -> Any:
     """Record ``steps`` transitions of ``recipe`` on ``env_id`` as a Minari dataset; returns it."""
     import gymnasium as gym
-    import minari
     from minari.data_collector.episode_buffer import EpisodeBuffer
 
     from rlvr import registry
@@ -123,19 +96,13 @@ def collect_control_dataset(
                 record = _episode(env, policy, rng, share - recorded, seed + len(buffers))
                 buffers.append(EpisodeBuffer(id=len(buffers), seed=seed + len(buffers), **record))
                 recorded += len(record["rewards"])
-        root = datasets_root(datasets_path)
-        root.mkdir(parents=True, exist_ok=True)
-        dataset_id = dataset_id or default_dataset_id(env_id, recipe)
-        shutil.rmtree(root / dataset_id, ignore_errors=True)  # a new recording replaces an old one
         float_space = gym.spaces.Box(env.observation_space.low.astype(np.float32), env.observation_space.high.astype(np.float32), dtype=np.float32)
-        with minari_root(root), warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*is set to None", category=UserWarning)
-            return minari.create_dataset_from_buffers(
-                dataset_id, buffers, env=env.spec, observation_space=float_space, action_space=env.action_space,
-                algorithm_name=f"rlvr.trainers.collect ({recipe})", ref_min_score=task.d4rl_random_score, ref_max_score=task.d4rl_expert_score,
-                description=f"{recipe} transitions of {env_id}, recorded locally ({steps} steps, seed {seed}); reference scores are D4RL's.",
-                data_format="arrow",
-            )
+        return write_dataset(
+            dataset_id or default_dataset_id(env_id, recipe), buffers, datasets_path, env=env.spec, observation_space=float_space,
+            action_space=env.action_space, algorithm_name=f"rlvr.trainers.collect ({recipe})", ref_min_score=task.d4rl_random_score,
+            ref_max_score=task.d4rl_expert_score,
+            description=f"{recipe} transitions of {env_id}, recorded locally ({steps} steps, seed {seed}); reference scores are D4RL's.",
+        )
     finally:
         env.close()
 

@@ -8,7 +8,8 @@ torch = pytest.importorskip("torch", reason="the VLA trainers need torch (rlvr[r
 pytest.importorskip("metaworld", reason="the VLA envs need rlvr[robotics] (metaworld)")
 pytest.importorskip("minari", reason="datasets need minari (rlvr[control])")
 
-from rlvr.agents.vla.collect import collect_expert_dataset, load_dataset  # noqa: E402
+from rlvr.agents.vla.collect import collect_expert_dataset  # noqa: E402
+from rlvr.minari_store import load_dataset  # noqa: E402
 from rlvr.agents.vla.policy import VLAPolicy  # noqa: E402
 from rlvr.trainers.bc import BCConfig, BCTrainer, drop_words  # noqa: E402
 from rlvr.trainers.losses import PolicyLossConfig  # noqa: E402

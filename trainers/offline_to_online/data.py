@@ -99,18 +99,12 @@ class ReplayBuffer:
 
 def load_minari(name: str, datasets_path: str | Path | None = None) -> Any:
     """A Minari dataset by id (in ``datasets_path``, ``$MINARI_DATASETS_PATH`` or the rlvr cache) or folder."""
-    from rlvr.trainers.collect import datasets_root, minari_root
+    from rlvr.minari_store import load_dataset
 
-    import minari
-
-    path = Path(name).expanduser()
-    if (path / "data").is_dir():
-        return minari.MinariDataset(path / "data")
-    root = datasets_root(datasets_path)
-    with minari_root(root):
-        if str(name) not in minari.list_local_datasets():
-            raise DatasetError(f"no dataset {str(name)!r} in {root}; record one with `rlvr collect --env ENV --recipe medium` (or pass --datasets-path)")
-        return minari.load_dataset(str(name))
+    try:
+        return load_dataset(name, datasets_path, how_to_record="`rlvr collect --env ENV --recipe medium`")
+    except FileNotFoundError as exc:
+        raise DatasetError(str(exc)) from None
 
 
 def check_spaces(dataset: Any, env: gym.Env, name: str) -> None:
