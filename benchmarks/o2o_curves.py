@@ -10,6 +10,7 @@ D4RL-normalised. Curves go to benchmarks/results/o2o_<Task>.png, numbers to resu
 
     python benchmarks/o2o_curves.py --tasks Hopper HalfCheetah --seeds 0 1 2 --jobs 12 \
         --offline-steps 20000 --online-steps 100000 --algo iql
+    python benchmarks/o2o_curves.py --tasks HalfCheetah --algo rlpd --device cuda --jobs 12   # lent GPU machine
     python benchmarks/o2o_curves.py --summarize runs/o2o-bench
 """
 
@@ -35,6 +36,8 @@ def main() -> None:
     parser.add_argument("--offline-steps", type=int, default=20_000)
     parser.add_argument("--online-steps", type=int, default=100_000)
     parser.add_argument("--eval-every", type=int, default=5_000)
+    parser.add_argument("--device", default="cpu", help="where the --algo runs learn (cuda pays off for RLPD's 10-critic ensemble and "
+                        "Cal-QL/WSRL pre-training; SAC runs stay on CPU cores: many processes sharing one GPU are slower than the CPU)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="runs at a time (default: one per CPU)")
     parser.add_argument("--runs", default="runs/o2o-bench", help="where the runs write their metrics")
     parser.add_argument("--datasets-path", default=os.path.expanduser("~/.cache/rlvr/datasets"))
@@ -59,7 +62,7 @@ def main() -> None:
                            "--online-steps", str(args.online_steps), "--eval-every", str(args.eval_every), "--eval-episodes", "5",
                            "--out", str(run), "--no-tensorboard", "--checkpoint-every", str(10 * args.online_steps)]
                 if algo != "sac":
-                    command += ["--dataset", f"rlvr/{task}/medium-v0", "--datasets-path", args.datasets_path, "--offline-steps", str(args.offline_steps)]
+                    command += ["--device", args.device, "--dataset", f"rlvr/{task}/medium-v0", "--datasets-path", args.datasets_path, "--offline-steps", str(args.offline_steps)]
                 commands.append((run, command))
     running: list[subprocess.Popen] = []
     for run, command in commands:
