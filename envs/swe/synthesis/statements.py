@@ -7,6 +7,7 @@ mutated line, the operator or the fix.
 from __future__ import annotations
 
 import hashlib
+import re
 
 from rlvr.envs.swe.testrun import TestOutcome
 
@@ -23,12 +24,15 @@ _CLOSINGS = (
 MAX_LISTED = 6
 
 
+_ADDRESS = re.compile(r"at 0x[0-9a-fA-F]+")  # object reprs: the same task must give the same statement
+
+
 def problem_statement(package: str, failures: dict[str, TestOutcome], key: str) -> str:
     """A statement for ``package`` listing ``failures`` (node id → outcome); ``key`` picks the wording."""
     pick = int(hashlib.sha256(key.encode()).hexdigest(), 16)
     lines = []
     for node_id, outcome in sorted(failures.items())[:MAX_LISTED]:
-        message = " ".join(outcome.message.split())[:200]
+        message = _ADDRESS.sub("at 0x...", " ".join(outcome.message.split()))[:200]
         lines.append(f"FAILED {node_id}" + (f" - {message}" if message else ""))
     if len(failures) > MAX_LISTED:
         lines.append(f"... and {len(failures) - MAX_LISTED} more")
