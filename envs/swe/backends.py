@@ -16,8 +16,12 @@ import sys
 import tempfile
 from abc import ABC, abstractmethod
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rlvr.tools.sandbox import BwrapSandbox, Limits, Sandbox
+
+if TYPE_CHECKING:
+    from rlvr.tools.sandbox.docker import ContainerPool
 
 BACKENDS = ("bwrap", "docker")
 REPO_DIR = "repo"

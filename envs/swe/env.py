@@ -109,15 +109,18 @@ class SWEEnv(TextEnv):
         self.workspace.start(self.start_tree(instance), self.backend_for(instance))
         return observation, info
 
+    def image_of(self, instance: SWEInstance) -> str | None:
+        """The instance's own local Docker image (Docker sandbox only), else None."""
+        return self.instance_images.image_of(instance) if self.instance_images is not None else None
+
     def backend_for(self, instance: SWEInstance) -> Backend:
         """Where ``instance`` runs: its own image's containers when it has one here, else the env's sandbox."""
-        image = self.instance_images.image_of(instance) if self.instance_images is not None else None
+        image = self.image_of(instance)
         return self.instance_images.backend(image) if image is not None else self.backend
 
     def start_tree(self, instance: SWEInstance) -> Path:
         """The starting tree: the image's /testbed for an instance with its own image, else from the store."""
-        image = self.instance_images.image_of(instance) if self.instance_images is not None else None
-        return self.store.start_tree(instance, image)
+        return self.store.start_tree(instance, self.image_of(instance))
 
     def verify(self, task: Task, response: str) -> Verdict:
         """Grade the working copy as it is now (the final message itself is not read)."""
