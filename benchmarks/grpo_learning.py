@@ -77,6 +77,7 @@ def main() -> None:
     parser.add_argument("--eval-tasks", type=int, default=200)
     parser.add_argument("--eval-samples", type=int, default=4)
     parser.add_argument("--dynamic-sampling", action="store_true", help="skip groups whose rewards are all equal")
+    parser.add_argument("--mini-batches", type=int, default=1, help="optimiser steps per step's batch (clipped surrogate beyond the first)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--name", default="grpo_learning")
     args = parser.parse_args()
@@ -84,6 +85,7 @@ def main() -> None:
     config = GRPOConfig(
         env=args.env, env_kwargs={"difficulty": args.difficulty}, model=args.model, out=tempfile.mkdtemp(prefix="grpo-learning-"),
         steps=args.steps, tasks_per_step=args.tasks, group_size=args.group, max_new_tokens=args.max_new_tokens, learning_rate=args.lr, dynamic_sampling=args.dynamic_sampling,
+        mini_batches=args.mini_batches,
         eval_every=0, checkpoint_every=10**9, seed=args.seed, progress=False, tensorboard=False, device="cpu",
     )
     trainer = GRPOTrainer(config)

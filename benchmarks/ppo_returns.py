@@ -73,8 +73,9 @@ def _child(spec: str, steps: int, out: str) -> None:
 
 
 def summarize(out: Path) -> None:
-    """Print each run's last points and write their curves to results/ppo_returns.json."""
-    curves = {}
+    """Print each run's last points and add their curves to results/ppo_returns.json (runs of the
+    same name are replaced, others kept)."""
+    curves = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     for path in sorted(out.glob("*/metrics.jsonl")) + sorted(out.glob("*.jsonl")):
         rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
         points = [(r["step"], round(r["reward"], 1)) for r in rows if "reward" in r]

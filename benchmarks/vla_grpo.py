@@ -14,7 +14,7 @@ One seed does, in order (wall-clock time of each stage recorded):
    attempts, mixed-outcome groups only, KL to the BC policy).
 5. The same evaluation of the GRPO policy.
 
-Results go to ``results/vla_grpo/seed-N.json`` (and the runs to ``runs/bench-vla-grpo/seed-N``),
+Results go to ``results/vla_grpo/NAME/seed-N.json`` (``--name``; the runs to ``runs/bench-vla-grpo/seed-N``),
 with the load average at start and end: on a shared machine the times move with the load, the
 success rates do not.
 """
@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rlvr.agents.vla.policy import VLAPolicy
 
-RESULTS = Path(__file__).resolve().parent / "results" / "vla_grpo"
+RESULTS_ROOT = Path(__file__).resolve().parent / "results" / "vla_grpo"
 TASKS = ("ButtonPress", "DrawerClose", "HandlePress", "WindowClose")
 
 
@@ -61,6 +61,7 @@ def run_seed(args: argparse.Namespace) -> dict:
     from rlvr.trainers.vla_grpo import VLAGRPOConfig, VLAGRPOTrainer
 
     torch.set_num_threads(1)
+    results = RESULTS_ROOT / args.name
     run = Path(args.runs) / f"seed-{args.seed}"
     report: dict = {"seed": args.seed, "tasks": list(args.tasks), "settings": {k: v for k, v in vars(args).items() if k != "summarize"}, "loadavg_start": os.getloadavg(), "seconds": {}}
     clock = time.perf_counter()
@@ -71,8 +72,8 @@ def run_seed(args: argparse.Namespace) -> dict:
         report["seconds"][name] = round(now - clock, 1)
         clock = now
         print(f"seed {args.seed}: {name} done in {report['seconds'][name]} s", flush=True)
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / f"seed-{args.seed}.json").write_text(json.dumps(report, indent=1) + "\n")  # partial until the end
+        results.mkdir(parents=True, exist_ok=True)
+        (results / f"seed-{args.seed}.json").write_text(json.dumps(report, indent=1) + "\n")  # partial until the end
 
     size = {"width": args.image_size, "height": args.image_size}
     if args.reuse_bc and (run / "bc" / "latest").exists():
@@ -86,11 +87,12 @@ def run_seed(args: argparse.Namespace) -> dict:
     report["bc"] = before.as_dict()
     lap("eval_bc")
     print(f"seed {args.seed}: BC {before.per_task}", flush=True)
-    (RESULTS / f"seed-{args.seed}.json").write_text(json.dumps(report, indent=1) + "\n")
+    (results / f"seed-{args.seed}.json").write_text(json.dumps(report, indent=1) + "\n")
     grpo = VLAGRPOTrainer(VLAGRPOConfig(
         policy=str(run / "bc" / "latest"), tasks=tuple(args.tasks), out=str(run / "grpo"), steps=args.grpo_steps,
         states_per_step=args.states, group_size=args.group, learning_rate=args.lr, seed=args.seed,
         loss=PolicyLossConfig(kl_coef=args.kl), checkpoint_every=args.grpo_steps, tensorboard=False,
+        eval_every=args.eval_every, eval_episodes=args.eval_every_episodes, episode_mean=not args.decision_mean,
     ))
     history = grpo.train(progress=False)
     grpo.close()
@@ -102,15 +104,15 @@ def run_seed(args: argparse.Namespace) -> dict:
     report["loadavg_end"] = os.getloadavg()
     report["gain_points"] = {task: round(100 * (after.per_task[task] - before.per_task[task]), 1) for task in args.tasks}
     print(f"seed {args.seed}: GRPO {after.per_task}; gain (points) {report['gain_points']}", flush=True)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"seed-{args.seed}.json").write_text(json.dumps(report, indent=1) + "\n")
+    (results / f"seed-{args.seed}.json").write_text(json.dumps(report, indent=1) + "\n")
     return report
 
 
-def summarize() -> None:
-    reports = [r for r in (json.loads(p.read_text()) for p in sorted(RESULTS.glob("seed-*.json"))) if "grpo" in r]
+def summarize(name: str) -> None:
+    results = RESULTS_ROOT / name
+    reports = [r for r in (json.loads(p.read_text()) for p in sorted(results.glob("seed-*.json"))) if "grpo" in r]
     if not reports:
-        print(f"no results in {RESULTS}; run a seed first")
+        print(f"no results in {results}; run a seed first")
         return
     tasks = reports[0]["tasks"]
     print("| task | " + " | ".join(f"BC s{r['seed']}" for r in reports) + " | " + " | ".join(f"GRPO s{r['seed']}" for r in reports) + " | mean gain (points) |")
@@ -139,11 +141,15 @@ def main() -> None:
     parser.add_argument("--group", type=int, default=8)
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--kl", type=float, default=0.01)
+    parser.add_argument("--eval-every", type=int, default=0, help="greedy success on the first --eval-every-episodes layouts every N updates (a curve)")
+    parser.add_argument("--eval-every-episodes", type=int, default=20)
+    parser.add_argument("--decision-mean", action="store_true", help="weigh every decision the same in the loss (the trainer's default weighs every episode the same)")
+    parser.add_argument("--name", default="latest", help="results go to results/vla_grpo/NAME/")
     parser.add_argument("--runs", default="runs/bench-vla-grpo")
     parser.add_argument("--reuse-bc", action="store_true", help="start from the BC policy a previous run of this seed left in --runs")
     args = parser.parse_args()
     if args.summarize:
-        summarize()
+        summarize(args.name)
     else:
         run_seed(args)
 

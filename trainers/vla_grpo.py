@@ -6,7 +6,10 @@ The reward of an episode is the env's success (0/1). Advantages are group-relati
 (:func:`rlvr.trainers.advantages.group_advantages`); groups whose attempts all succeeded or all
 failed carry no signal and are dropped (``keep_mixed_only``). Every decision of an episode is a
 row of ``chunk * 4`` action tokens, and every token of a kept episode gets the episode's
-advantage: the same [B, T] per-token loss as text (:func:`rlvr.trainers.losses.policy_loss`,
+advantage — divided by the episode's share of the decisions when ``episode_mean`` is on (the
+default), so every episode weighs the same however long it ran: successful episodes end early,
+and with equal weight per decision a group's failures (run to the time limit) would outweigh its
+successes and push probability away from every sampled action. The same [B, T] per-token loss as text (:func:`rlvr.trainers.losses.policy_loss`,
 clipped surrogate + KL to the reference policy), with rows = decisions and tokens = action bins.
 The reference is the starting (BC) policy, frozen; the KL term keeps GRPO near it.
 
@@ -53,6 +56,7 @@ class VLAGRPOConfig:
     epochs: int = 2
     mini_batch_decisions: int = 512
     keep_mixed_only: bool = True
+    episode_mean: bool = True
     std_scaling: str = "group"
     loss: PolicyLossConfig = field(default_factory=lambda: PolicyLossConfig(kl_coef=0.01))
     max_steps: int = 150
@@ -91,9 +95,14 @@ class DecisionBatch:
         return self.tokens.shape[0]
 
 
-def decision_batch(episodes: list[Episode], advantages: torch.Tensor) -> DecisionBatch:
-    """Flatten episodes into decision rows; each row carries its episode's advantage."""
+def decision_batch(episodes: list[Episode], advantages: torch.Tensor, episode_mean: bool = True) -> DecisionBatch:
+    """Flatten episodes into decision rows; each row carries its episode's advantage, scaled by
+    ``mean decisions per episode / this episode's decisions`` when ``episode_mean`` (so an episode's
+    rows sum to the same weight whatever its length, and a group's advantages still sum to zero)."""
     keys = episodes[0].inputs.keys()
+    lengths = torch.tensor([float(e.tokens.shape[0]) for e in episodes])
+    if episode_mean:
+        advantages = advantages * lengths.mean() / lengths
     return DecisionBatch(
         inputs={key: torch.cat([e.inputs[key] for e in episodes]) for key in keys},
         tokens=torch.cat([e.tokens for e in episodes]),
@@ -184,7 +193,7 @@ class VLAGRPOTrainer:
             "env_steps_per_second": sum(e.steps for e in episodes) / rollout_seconds,
         }
         if kept:
-            record.update(self._update(decision_batch(kept, advantages)))
+            record.update(self._update(decision_batch(kept, advantages, config.episode_mean)))
         record["seconds"] = time.perf_counter() - started
         return record
 

@@ -23,6 +23,7 @@ def add_parser(algorithms: argparse._SubParsersAction) -> None:
     grpo.add_argument("--clip-high", type=float, default=0.2, metavar="E", help="upper clip range; DAPO uses 0.28 (default: 0.2)")
     grpo.add_argument("--temperature", type=float, default=1.0, metavar="T", help="sampling temperature (default: 1.0)")
     grpo.add_argument("--all-groups", action="store_true", help="also train on groups whose episodes all succeeded or all failed")
+    grpo.add_argument("--decision-mean", action="store_true", help="weigh every decision the same in the loss (default: every episode the same, however long it ran)")
     grpo.add_argument("--max-steps", type=positive_int, default=150, metavar="N", help="simulator steps per episode (default: 150)")
     grpo.add_argument("--eval-every", type=int, default=0, metavar="N", help="greedy success on held-out layouts every N updates; 0: off (default: 0)")
     grpo.add_argument("--eval-episodes", type=positive_int, default=20, metavar="N", help="evaluation layouts per task (default: 20)")
@@ -43,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         config = VLAGRPOConfig(
             policy=args.policy, tasks=tuple(t.strip() for t in args.tasks.split(",") if t.strip()), out=args.out,
             steps=args.steps, states_per_step=args.states_per_step, group_size=args.group_size, learning_rate=args.lr,
-            epochs=args.epochs, temperature=args.temperature, keep_mixed_only=not args.all_groups,
+            epochs=args.epochs, temperature=args.temperature, keep_mixed_only=not args.all_groups, episode_mean=not args.decision_mean,
             loss=PolicyLossConfig(kl_coef=args.kl_coef, clip_high=args.clip_high), max_steps=args.max_steps,
             eval_every=args.eval_every, eval_episodes=args.eval_episodes, checkpoint_every=args.checkpoint_every,
             seed=args.seed, torch_threads=args.threads, tensorboard=not args.no_tensorboard, wandb_project=args.wandb,

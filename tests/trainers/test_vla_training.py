@@ -14,7 +14,8 @@ from rlvr.agents.vla.policy import VLAPolicy  # noqa: E402
 from rlvr.trainers.bc import BCConfig, BCTrainer, drop_words  # noqa: E402
 from rlvr.trainers.losses import PolicyLossConfig  # noqa: E402
 from rlvr.trainers.metrics import read_metrics  # noqa: E402
-from rlvr.trainers.vla_grpo import VLAGRPOConfig, VLAGRPOTrainer  # noqa: E402
+from rlvr.agents.vla.rollout import Episode, Start  # noqa: E402
+from rlvr.trainers.vla_grpo import VLAGRPOConfig, VLAGRPOTrainer, decision_batch  # noqa: E402
 
 SMALL = {"hidden": 64, "bins": 32}
 
@@ -74,6 +75,22 @@ def test_grpo_runs_groups_from_one_state_and_uses_the_shared_loss(datasets, tmp_
     assert history[0]["decisions"] == 4 * 6  # 4 episodes of 24 steps, 4 steps per decision
     assert (tmp_path / "grpo" / "latest" / "policy.json").is_file()
     assert json.loads((tmp_path / "grpo" / "latest" / "policy.json").read_text())["chunk"] == 4
+
+
+def _episode(decisions: int, success: bool) -> Episode:
+    return Episode(Start("ButtonPress", 0, 0), "Press the button.", success, 4 * decisions, inputs={"proprio": torch.zeros(decisions, 4)},
+                   tokens=torch.zeros(decisions, 16, dtype=torch.long), logp=torch.zeros(decisions, 16))
+
+
+def test_episode_mean_gives_short_successes_and_long_failures_equal_weight():
+    # a group of two successes (5 decisions, ended early) and two failures (20 decisions, time limit)
+    episodes = [_episode(5, True), _episode(5, True), _episode(20, False), _episode(20, False)]
+    advantages = torch.tensor([1.0, 1.0, -1.0, -1.0])
+    per_episode = decision_batch(episodes, advantages, episode_mean=True).advantages
+    per_decision = decision_batch(episodes, advantages, episode_mean=False).advantages
+    assert per_episode.sum().item() == pytest.approx(0.0)  # the group's push sums to zero, as its advantages do
+    assert per_episode[:5].sum().item() == pytest.approx(-per_episode[-20:].sum().item())
+    assert per_decision.sum().item() == -30.0  # weighted per decision, the failures dominate
 
 
 def test_word_dropout_turns_only_real_words_into_the_unknown_id():
