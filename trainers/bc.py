@@ -24,8 +24,8 @@ import torch.nn.functional as F
 from rlvr.agents.vla.policy import VLAPolicy, VLAPolicyConfig
 from rlvr.envs.robotics.tasks import task_of_instruction
 from rlvr.trainers.checkpoint import latest_checkpoint, load_trainer_state, save_checkpoint
+from rlvr.trainers.loop import run_steps
 from rlvr.trainers.metrics import MetricsLogger
-from rlvr.trainers.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -173,31 +173,25 @@ class BCTrainer:
 
     def train(self, progress: bool = True) -> list[dict[str, float]]:
         """Run to ``config.steps``; returns the logged records."""
-        config, history = self.config, []
-        started = time.perf_counter()
-        with Progress(config.steps, enabled=progress, start=self.step) as bar:
-            while self.step < config.steps:
-                self.policy.train()
-                index = torch.randint(len(self.data), (config.batch_size,), generator=self.generator)
-                batch = {
-                    "image": random_shift(self.data.images[index], config.augment_shift, self.generator),
-                    "proprio": self.data.proprio[index],
-                    "words": drop_words(self.data.words[index], config.word_dropout, self.generator),
-                }
-                loss, record = bc_loss(self.policy, batch, self.data.actions[index], self.data.mask[index])
-                self.optimizer.zero_grad()
-                loss.backward()
-                self.optimizer.step()
-                self.step += 1
-                record["seconds"] = time.perf_counter() - started
-                if config.eval_every and self.step % config.eval_every == 0:
-                    record.update(self.evaluate())
-                self.metrics.log(self.step, record)
-                history.append({"step": self.step, **record})
-                bar.update(self.step, record)
-                if self.step % config.checkpoint_every == 0 or self.step == config.steps:
-                    self.save()
-        return history
+        self._started = time.perf_counter()
+        return run_steps(self, self.config.steps, eval_every=self.config.eval_every, checkpoint_every=self.config.checkpoint_every, progress=progress)
+
+    def train_step(self) -> dict[str, float]:
+        """One gradient step on a random batch of demonstration steps (shifted images, dropped words)."""
+        config = self.config
+        self.policy.train()
+        index = torch.randint(len(self.data), (config.batch_size,), generator=self.generator)
+        batch = {
+            "image": random_shift(self.data.images[index], config.augment_shift, self.generator),
+            "proprio": self.data.proprio[index],
+            "words": drop_words(self.data.words[index], config.word_dropout, self.generator),
+        }
+        loss, record = bc_loss(self.policy, batch, self.data.actions[index], self.data.mask[index])
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        record["seconds"] = time.perf_counter() - self._started
+        return record
 
     def evaluate(self) -> dict[str, float]:
         """Greedy success rate per task on ``eval_episodes`` evaluation layouts of each demonstrated task."""

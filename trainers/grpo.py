@@ -31,9 +31,9 @@ from rlvr.trainers.batch import TokenBatch, build_batch
 from rlvr.trainers.checkpoint import latest_checkpoint, load_trainer_state, save_checkpoint
 from rlvr.trainers.errors import ConfigError
 from rlvr.trainers.logprobs import token_logprobs
+from rlvr.trainers.loop import run_steps
 from rlvr.trainers.losses import PolicyLossConfig, mask_truncated, policy_loss
 from rlvr.trainers.metrics import MetricsLogger
-from rlvr.trainers.progress import Progress
 from rlvr.trainers.rollout_workers import LocalRollouts, RayRollouts, policy_spec
 from rlvr.trainers.shared_prefix import hidden_states, prompt_lengths
 
@@ -193,21 +193,8 @@ class GRPOTrainer:
     # ---- the algorithm -------------------------------------------------------------
     def train(self) -> list[dict[str, float]]:
         """Run until ``config.steps``; returns the metrics of each step taken."""
-        config, history = self.config, []
-        with Progress(config.steps, enabled=config.progress, start=self.step) as progress:
-            if self.step == 0 and config.eval_every:
-                self.metrics.log(0, self.evaluate())
-            while self.step < config.steps:
-                metrics = self.train_step()
-                self.step += 1
-                if config.eval_every and (self.step % config.eval_every == 0 or self.step == config.steps):
-                    metrics.update(self.evaluate())
-                self.metrics.log(self.step, metrics)
-                history.append({"step": self.step, **metrics})
-                progress.update(self.step, metrics)
-                if self.step % config.checkpoint_every == 0 or self.step == config.steps:
-                    self.save()
-        return history
+        config = self.config
+        return run_steps(self, config.steps, eval_every=config.eval_every, checkpoint_every=config.checkpoint_every, progress=config.progress)
 
     def train_step(self) -> dict[str, float]:
         """One GRPO step: rollouts → group advantages → one policy-gradient update."""

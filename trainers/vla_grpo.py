@@ -35,9 +35,9 @@ from rlvr.envs.robotics.env import TRAIN_LAYOUTS
 from rlvr.envs.robotics.tasks import task_by_name
 from rlvr.trainers.advantages import group_advantages
 from rlvr.trainers.checkpoint import latest_checkpoint, load_trainer_state, save_checkpoint
+from rlvr.trainers.loop import run_steps
 from rlvr.trainers.losses import PolicyLossConfig, policy_loss
 from rlvr.trainers.metrics import MetricsLogger
-from rlvr.trainers.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -152,23 +152,8 @@ class VLAGRPOTrainer:
 
     def train(self, progress: bool = True) -> list[dict[str, float]]:
         """Run to ``config.steps``; returns the logged records."""
-        config, history = self.config, []
-        if config.eval_every and self.step == 0:
-            record = self.evaluate()
-            self.metrics.log(0, record)
-            history.append({"step": 0, **record})
-        with Progress(config.steps, enabled=progress, start=self.step) as bar:
-            while self.step < config.steps:
-                record = self.train_step()
-                self.step += 1
-                if config.eval_every and self.step % config.eval_every == 0:
-                    record.update(self.evaluate())
-                self.metrics.log(self.step, record)
-                history.append({"step": self.step, **record})
-                bar.update(self.step, record)
-                if self.step % config.checkpoint_every == 0 or self.step == config.steps:
-                    self.save()
-        return history
+        config = self.config
+        return run_steps(self, config.steps, eval_every=config.eval_every, checkpoint_every=config.checkpoint_every, progress=progress)
 
     def train_step(self) -> dict[str, float]:
         """Roll out the groups, then ``epochs`` passes of clipped policy-gradient updates."""
