@@ -100,15 +100,28 @@ class EnsembleLinear(nn.Module):
         return torch.baddbmm(self.bias, x, self.weight)
 
 
+class EnsembleLayerNorm(nn.Module):
+    """LayerNorm over the last axis of [E, N, width] with its own gain and bias per member, so the
+    members of an ensemble share no parameters (one ``nn.LayerNorm`` would tie their affines)."""
+
+    def __init__(self, members: int, width: int):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(members, 1, width))
+        self.bias = nn.Parameter(torch.zeros(members, 1, width))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return torch.addcmul(self.bias, nn.functional.layer_norm(x, x.shape[-1:]), self.weight)
+
+
 class CriticEnsemble(nn.Module):
-    """E Q-functions Q_i(s, a) with LayerNorm after every hidden layer, evaluated together: [E, N]."""
+    """E independent Q-functions Q_i(s, a) with LayerNorm after every hidden layer, evaluated together: [E, N]."""
 
     def __init__(self, observation_dim: int, action_dim: int, members: int, hidden: tuple[int, ...] = (256, 256)):
         super().__init__()
         self.members = members
         sizes = [observation_dim + action_dim, *hidden]
         self.hidden = nn.ModuleList(EnsembleLinear(members, a, b) for a, b in zip(sizes[:-1], sizes[1:]))
-        self.norms = nn.ModuleList(nn.LayerNorm(width) for width in hidden)
+        self.norms = nn.ModuleList(EnsembleLayerNorm(members, width) for width in hidden)
         self.head = EnsembleLinear(members, sizes[-1], 1)
 
     def forward(self, observations: Tensor, actions: Tensor) -> Tensor:
