@@ -97,7 +97,7 @@ def main() -> None:
         metrics = trainer.train_step()
         trainer.step += 1
         trained += time.perf_counter() - started
-        history.append({"step": trainer.step, "reward": metrics["reward"], "seconds": trained})
+        history.append({"step": trainer.step, "seconds": trained, **metrics})  # reward, entropy, clip fractions, ... per step
         if trainer.step % args.eval_every == 0:
             evaluations.append({"step": trainer.step, "train_seconds": trained, **held_out(trainer, args.eval_tasks, args.eval_samples)})
             print(f"step {trainer.step} ({trained / 60:.1f} min): {evaluations[-1]}", flush=True)

@@ -147,6 +147,25 @@ def add_logging_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGr
     parser.add_argument("--no-tensorboard", action="store_true", help="do not write tensorboard/ event files")
 
 
+def add_run_folder_arguments(parser: argparse.ArgumentParser, default: str) -> None:
+    """``--out DIR`` and ``--resume``, which every trainer takes. A ``default`` with ``<...>`` in it
+    (``runs/ppo-<env>``) is a pattern the command fills in, so ``--out`` then defaults to None."""
+    parser.add_argument("--out", default=None if "<" in default else default, metavar="DIR", help=f"run folder: checkpoints, latest, metrics.jsonl, tensorboard/ (default: {default})")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out from its newest checkpoint")
+
+
+def add_reproducibility_arguments(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup, checkpoint_every: int, unit: str, *, zero_turns_off: bool = False, threads_help: str = ""
+) -> None:
+    """``--checkpoint-every N`` (in ``unit``; 0 allowed when ``zero_turns_off``), ``--seed``,
+    ``--threads`` and the logging flags, which every trainer takes."""
+    off = "; 0: only at the end" if zero_turns_off else ""
+    parser.add_argument("--checkpoint-every", type=int if zero_turns_off else positive_int, default=checkpoint_every, metavar="N", help=f"{unit} between checkpoints{off} (default: {checkpoint_every})")
+    parser.add_argument("--seed", type=seed, default=0, metavar="N", help="the same seed reproduces the run (default: 0)")
+    parser.add_argument("--threads", type=positive_int, default=1, metavar="N", help=f"torch threads{threads_help} (default: 1)")
+    add_logging_arguments(parser)
+
+
 def default_run_dir(algorithm: str, env_id: str) -> str:
     """``runs/<algorithm>-<env name>``, e.g. ``runs/grpo-countdown`` for ``rlvr/Countdown-v0``."""
     name = re.sub(r"-v\d+$", "", env_id.rpartition("/")[2]).lower()

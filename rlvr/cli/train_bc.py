@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from rlvr.cli.common import UsageError, add_logging_arguments, console, positive_int, seed
+from rlvr.cli.common import UsageError, add_reproducibility_arguments, add_run_folder_arguments, console, positive_int
 
 
 def add_parser(algorithms: argparse._SubParsersAction) -> None:
@@ -12,8 +12,7 @@ def add_parser(algorithms: argparse._SubParsersAction) -> None:
     bc = algorithms.add_parser("bc", help="behaviour cloning of the VLA policy on expert datasets", description="Behaviour cloning of the VLA token policy (CNN + instruction + proprioception → action bins) on Minari datasets written by `rlvr collect --expert`.")
     bc.add_argument("--dataset", action="append", required=True, metavar="ID_OR_DIR", help="a dataset id (e.g. rlvr/VLA-Reach/expert-v0) or folder; repeat for several tasks")
     bc.add_argument("--datasets-path", metavar="DIR", help="where dataset ids are looked up (default: $MINARI_DATASETS_PATH, else ~/.cache/rlvr/datasets)")
-    bc.add_argument("--out", default="runs/bc-vla", metavar="DIR", help="run folder: checkpoints, latest, metrics.jsonl (default: runs/bc-vla)")
-    bc.add_argument("--resume", action="store_true", help="continue the run in --out from its newest checkpoint")
+    add_run_folder_arguments(bc, "runs/bc-vla")
     bc.add_argument("--steps", type=positive_int, default=2000, metavar="N", help="gradient steps (default: 2000)")
     bc.add_argument("--batch-size", type=positive_int, default=64, metavar="N", help="demonstration steps per gradient step (default: 64)")
     bc.add_argument("--lr", type=float, default=3e-4, metavar="LR", help="learning rate (default: 3e-4)")
@@ -22,10 +21,7 @@ def add_parser(algorithms: argparse._SubParsersAction) -> None:
     bc.add_argument("--bins", type=positive_int, default=256, metavar="N", help="action bins per dimension (default: 256)")
     bc.add_argument("--eval-every", type=int, default=0, metavar="N", help="greedy success rate on held-out layouts every N steps; 0: off (default: 0)")
     bc.add_argument("--eval-episodes", type=positive_int, default=20, metavar="N", help="evaluation layouts per task (default: 20)")
-    bc.add_argument("--checkpoint-every", type=positive_int, default=500, metavar="N", help="steps between checkpoints (default: 500)")
-    bc.add_argument("--seed", type=seed, default=0, metavar="N", help="the same seed reproduces the run (default: 0)")
-    bc.add_argument("--threads", type=positive_int, default=1, metavar="N", help="torch threads (default: 1)")
-    add_logging_arguments(bc)
+    add_reproducibility_arguments(bc, 500, "steps")
     bc.set_defaults(run=run, command_parser=bc)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from rlvr.cli.common import UsageError, add_env_arguments, add_logging_arguments, console, default_run_dir, env_kwargs, positive_int, resolve_env, seed
+from rlvr.cli.common import UsageError, add_env_arguments, add_reproducibility_arguments, add_run_folder_arguments, console, default_run_dir, env_kwargs, positive_int, resolve_env
 
 
 def fraction(text: str) -> float:
@@ -23,8 +23,7 @@ def add_parser(algorithms: argparse._SubParsersAction) -> None:
     grpo = algorithms.add_parser("grpo", help="GRPO on a text environment with a local Hugging Face model", description="GRPO on a text environment with a local Hugging Face model: rollouts in groups per task, group-relative advantages, a clipped policy-gradient step on the policy's own tokens.")
     grpo.add_argument("--env", required=True, metavar="ID", help="environment id, or MODULE:ID")
     grpo.add_argument("--model", required=True, metavar="DIR", help="local model folder (build one with `rlvr model build`)")
-    grpo.add_argument("--out", metavar="DIR", help="run folder: checkpoints, metrics.jsonl, tensorboard/ (default: runs/grpo-<env>)")
-    grpo.add_argument("--resume", action="store_true", help="continue the run in --out from its newest checkpoint")
+    add_run_folder_arguments(grpo, "runs/grpo-<env>")
     grpo.add_argument("--steps", type=positive_int, default=100, metavar="N", help="training steps (default: 100)")
     grpo.add_argument("--tasks-per-step", type=positive_int, default=8, metavar="N", help="tasks per step (default: 8)")
     grpo.add_argument("--group-size", type=int, default=8, metavar="G", help="episodes per task, at least 2 (default: 8)")
@@ -51,13 +50,10 @@ def add_parser(algorithms: argparse._SubParsersAction) -> None:
     run_group.add_argument("--eval-every", type=int, default=10, metavar="N", help="held-out evaluation every N steps; 0 turns it off (default: 10)")
     run_group.add_argument("--eval-temperature", type=fraction, default=0.0, metavar="T", help="0 evaluates greedily; T > 0 measures sampled pass@1 at temperature T (default: 0)")
     run_group.add_argument("--eval-tasks", type=positive_int, default=64, metavar="N", help="held-out tasks per evaluation (default: 64)")
-    run_group.add_argument("--checkpoint-every", type=positive_int, default=10, metavar="N", help="steps between checkpoints (default: 10)")
-    run_group.add_argument("--seed", type=seed, default=0, metavar="N", help="the same seed reproduces the run (default: 0)")
     run_group.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 (default: auto)")
-    run_group.add_argument("--threads", type=positive_int, default=1, metavar="N", help="torch threads on the CPU (default: 1; more threads contend on small models)")
     run_group.add_argument("--rollout-shards", type=positive_int, default=1, metavar="N", help="cut each step's episodes into N shards, each sampled with its own seed; results depend on N, not on where shards run (default: 1)")
     run_group.add_argument("--ray", action="store_true", help="run each rollout shard on its own Ray actor (needs rlvr[dist] and --rollout-shards 2 or more); the learner stays in this process")
-    add_logging_arguments(run_group)
+    add_reproducibility_arguments(run_group, 10, "steps", threads_help=" on the CPU; more threads contend on small models")
     add_env_arguments(grpo)
     grpo.set_defaults(run=run, command_parser=grpo)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 
-from rlvr.cli.common import UsageError, add_logging_arguments, console, positive_int, resolve_env, seed
+from rlvr.cli.common import UsageError, add_reproducibility_arguments, add_run_folder_arguments, console, positive_int, resolve_env
 from rlvr.cli.train_grpo import fraction
 
 
@@ -16,8 +16,7 @@ def add_parser(algorithms: argparse._SubParsersAction) -> None:
     o2o.add_argument("--env", required=True, metavar="ID", help="control environment id, e.g. rlvr/Hopper-v0")
     o2o.add_argument("--dataset", metavar="ID", help="Minari dataset id (e.g. rlvr/Hopper/medium-v0) or dataset folder")
     o2o.add_argument("--datasets-path", metavar="DIR", help="where datasets live (default: $MINARI_DATASETS_PATH, else ~/.cache/rlvr/datasets)")
-    o2o.add_argument("--out", metavar="DIR", help="run folder (default: runs/o2o-<algo>-<env>)")
-    o2o.add_argument("--resume", action="store_true", help="continue the run in --out from its newest checkpoint")
+    add_run_folder_arguments(o2o, "runs/o2o-<algo>-<env>")
     o2o.add_argument("--offline-steps", type=int, default=100_000, metavar="N", help="offline gradient steps (default: 100000)")
     o2o.add_argument("--online-steps", type=int, default=100_000, metavar="N", help="online env steps (default: 100000)")
     o2o.add_argument("--batch-size", type=positive_int, default=256, metavar="N", help="(default: 256)")
@@ -31,11 +30,8 @@ def add_parser(algorithms: argparse._SubParsersAction) -> None:
     o2o.add_argument("--cql-alpha", type=fraction, default=5.0, metavar="A", help="Cal-QL regulariser weight (default: 5)")
     o2o.add_argument("--eval-every", type=positive_int, default=10_000, metavar="N", help="steps between evaluations (default: 10000)")
     o2o.add_argument("--eval-episodes", type=positive_int, default=5, metavar="N", help="(default: 5)")
-    o2o.add_argument("--checkpoint-every", type=int, default=50_000, metavar="N", help="(default: 50000)")
-    o2o.add_argument("--seed", type=seed, default=0, metavar="N", help="the same seed reproduces the run (default: 0)")
-    o2o.add_argument("--threads", type=positive_int, default=1, metavar="N", help="torch threads (default: 1)")
     o2o.add_argument("--device", default="cpu", help="where the networks learn: cpu, cuda, cuda:1, auto (default: cpu)")
-    add_logging_arguments(o2o)
+    add_reproducibility_arguments(o2o, 50_000, "steps", zero_turns_off=True)
     o2o.set_defaults(run=run, command_parser=o2o)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from rlvr.cli.common import UsageError, add_env_arguments, add_logging_arguments, console, default_run_dir, env_kwargs, positive_int, resolve_env, seed
+from rlvr.cli.common import UsageError, add_env_arguments, add_reproducibility_arguments, add_run_folder_arguments, console, default_run_dir, env_kwargs, positive_int, resolve_env
 from rlvr.cli.train_grpo import fraction
 
 
@@ -12,8 +12,7 @@ def add_parser(algorithms: argparse._SubParsersAction) -> None:
     """Add ``ppo`` to the ``rlvr train`` algorithms."""
     ppo = algorithms.add_parser("ppo", help="PPO on a continuous-control environment", description="PPO on Gymnasium vector envs with observation/reward normalisation; defaults are rl-baselines3-zoo's mujoco-defaults (SB3's PPO defaults, normalised). Ends with a deterministic evaluation.")
     ppo.add_argument("--env", required=True, metavar="ID", help="control environment id, e.g. rlvr/HalfCheetah-v0")
-    ppo.add_argument("--out", metavar="DIR", help="run folder: checkpoints, metrics.jsonl, tensorboard/ (default: runs/ppo-<env>)")
-    ppo.add_argument("--resume", action="store_true", help="continue the run in --out from its newest checkpoint")
+    add_run_folder_arguments(ppo, "runs/ppo-<env>")
     ppo.add_argument("--steps", type=positive_int, default=1_000_000, metavar="N", help="env steps (default: 1000000)")
     ppo.add_argument("--num-envs", type=positive_int, default=1, metavar="N", help="parallel envs (default: 1)")
     ppo.add_argument("--rollout-steps", type=positive_int, default=2048, metavar="N", help="steps per env per iteration (default: 2048)")
@@ -32,10 +31,7 @@ def add_parser(algorithms: argparse._SubParsersAction) -> None:
     ppo.add_argument("--no-normalize", action="store_true", help="no observation or reward normalisation")
     ppo.add_argument("--hidden-sizes", default="64,64", metavar="A,B", help="MLP widths (default: 64,64)")
     ppo.add_argument("--eval-episodes", type=int, default=10, metavar="N", help="deterministic evaluation episodes at the end (default: 10)")
-    ppo.add_argument("--checkpoint-every", type=int, default=100_000, metavar="N", help="env steps between checkpoints (default: 100000)")
-    ppo.add_argument("--seed", type=seed, default=0, metavar="N", help="the same seed reproduces the run (default: 0)")
-    ppo.add_argument("--threads", type=positive_int, default=1, metavar="N", help="torch threads (default: 1)")
-    add_logging_arguments(ppo)
+    add_reproducibility_arguments(ppo, 100_000, "env steps", zero_turns_off=True)
     add_env_arguments(ppo)
     ppo.set_defaults(run=run, command_parser=ppo)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from rlvr.cli.common import UsageError, add_logging_arguments, console, positive_int, seed
+from rlvr.cli.common import UsageError, add_reproducibility_arguments, add_run_folder_arguments, console, positive_int
 
 
 def add_parser(algorithms: argparse._SubParsersAction) -> None:
@@ -12,8 +12,7 @@ def add_parser(algorithms: argparse._SubParsersAction) -> None:
     grpo = algorithms.add_parser("vla-grpo", help="GRPO on task success for a VLA policy (start from rlvr train bc)", description="GRPO on VLA tasks: G sampled episodes from each of N fixed initial states per update, reward = success, group-relative advantages on every action token, clipped policy-gradient loss with a KL term toward the starting policy.")
     grpo.add_argument("--policy", required=True, metavar="DIR", help="starting policy, e.g. runs/bc-vla/latest")
     grpo.add_argument("--tasks", required=True, metavar="NAME,...", help="tasks to train on, e.g. ButtonPress,DrawerClose")
-    grpo.add_argument("--out", default="runs/vla-grpo", metavar="DIR", help="run folder (default: runs/vla-grpo)")
-    grpo.add_argument("--resume", action="store_true", help="continue the run in --out from its newest checkpoint")
+    add_run_folder_arguments(grpo, "runs/vla-grpo")
     grpo.add_argument("--steps", type=positive_int, default=20, metavar="N", help="updates (default: 20)")
     grpo.add_argument("--states-per-step", type=positive_int, default=8, metavar="N", help="initial states per update (default: 8)")
     grpo.add_argument("--group-size", type=int, default=8, metavar="G", help="episodes per initial state, at least 2 (default: 8)")
@@ -27,10 +26,7 @@ def add_parser(algorithms: argparse._SubParsersAction) -> None:
     grpo.add_argument("--max-steps", type=positive_int, default=150, metavar="N", help="simulator steps per episode (default: 150)")
     grpo.add_argument("--eval-every", type=int, default=0, metavar="N", help="greedy success on held-out layouts every N updates; 0: off (default: 0)")
     grpo.add_argument("--eval-episodes", type=positive_int, default=20, metavar="N", help="evaluation layouts per task (default: 20)")
-    grpo.add_argument("--checkpoint-every", type=positive_int, default=5, metavar="N", help="updates between checkpoints (default: 5)")
-    grpo.add_argument("--seed", type=seed, default=0, metavar="N", help="the same seed reproduces the run (default: 0)")
-    grpo.add_argument("--threads", type=positive_int, default=1, metavar="N", help="torch threads (default: 1)")
-    add_logging_arguments(grpo)
+    add_reproducibility_arguments(grpo, 5, "updates")
     grpo.set_defaults(run=run, command_parser=grpo)
 
 
