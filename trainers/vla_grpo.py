@@ -140,11 +140,19 @@ class VLAGRPOTrainer:
         )
 
     def starts(self) -> list[Start]:
-        """This step's initial states, each repeated ``group_size`` times (a group)."""
+        """This step's initial states, each repeated ``group_size`` times (a group).
+
+        Tasks are dealt in rounds: each round is a fresh permutation of the tasks (a function of the
+        seed and the round only, so a resumed run deals the same), so every task gets the same share
+        of groups — within one step when ``states_per_step`` is a multiple of the task count — rather
+        than a random one: a task left out of a few updates is pulled off course by the others'.
+        """
         config = self.config
         starts = []
-        for _ in range(config.states_per_step):
-            task = config.tasks[int(self.rng.integers(len(config.tasks)))]
+        for index in range(self.step * config.states_per_step, (self.step + 1) * config.states_per_step):
+            round_, position = divmod(index, len(config.tasks))
+            order = np.random.default_rng((config.seed, round_)).permutation(len(config.tasks))
+            task = config.tasks[int(order[position])]
             layout = TRAIN_LAYOUTS[int(self.rng.integers(config.train_layouts))]
             seed = int(self.rng.integers(2**31))
             starts += [Start(task, layout, seed + j) for j in range(config.group_size)]

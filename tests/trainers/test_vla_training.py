@@ -77,6 +77,21 @@ def test_grpo_runs_groups_from_one_state_and_uses_the_shared_loss(datasets, tmp_
     assert json.loads((tmp_path / "grpo" / "latest" / "policy.json").read_text())["chunk"] == 4
 
 
+def test_grpo_deals_every_task_the_same_number_of_groups(datasets, tmp_path):
+    BCTrainer(BCConfig(datasets=("rlvr/VLA-ButtonPress/expert-v0",), datasets_path=str(datasets), out=str(tmp_path / "bc"),
+                       steps=1, chunk=4, tensorboard=False, policy_overrides={"channels": (8, 8, 8)}, **SMALL)).train(progress=False)
+    tasks = ("ButtonPress", "Reach", "DrawerOpen")
+    config = VLAGRPOConfig(policy=str(tmp_path / "bc" / "latest"), tasks=tasks, out=str(tmp_path / "grpo"), states_per_step=2, group_size=2, tensorboard=False)
+    trainer = VLAGRPOTrainer(config)
+    dealt = []
+    for step in range(6):  # 12 groups over 3 tasks: 4 each, whatever the seed
+        trainer.step = step
+        dealt += [start.task for start in trainer.starts()[::2]]
+    trainer.close()
+    assert sorted(dealt.count(task) for task in tasks) == [4, 4, 4]
+    assert dealt[:3] != dealt[3:6] or dealt[3:6] != dealt[6:9]  # a fresh order each round
+
+
 def _episode(decisions: int, success: bool) -> Episode:
     return Episode(Start("ButtonPress", 0, 0), "Press the button.", success, 4 * decisions, inputs={"proprio": torch.zeros(decisions, 4)},
                    tokens=torch.zeros(decisions, 16, dtype=torch.long), logp=torch.zeros(decisions, 16))
