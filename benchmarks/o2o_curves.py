@@ -31,7 +31,7 @@ def main() -> None:
     parser.add_argument("--tasks", nargs="+", default=["Hopper", "HalfCheetah"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--algo", default="iql")
-    parser.add_argument("--behaviour-steps", type=int, default=150_000)
+    parser.add_argument("--behaviour-steps", type=int, default=1_000_000, help="most PPO steps of the medium behaviour policy (it stops at a third of the expert score)")
     parser.add_argument("--dataset-steps", type=int, default=100_000)
     parser.add_argument("--offline-steps", type=int, default=20_000)
     parser.add_argument("--online-steps", type=int, default=100_000)

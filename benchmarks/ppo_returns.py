@@ -18,17 +18,13 @@ from pathlib import Path
 
 RESULTS = Path(__file__).parent / "results" / "ppo_returns.json"
 
-# rl-baselines3-zoo ppo.yml, HalfCheetah (tuned); "mujoco-defaults" is SB3's PPO defaults + normalisation.
-ZOO_TUNED = dict(rollout_steps=512, minibatch_size=64, gamma=0.98, learning_rate=2.0633e-05, entropy_coef=0.000401762, clip_range=0.1,
-                 epochs=20, gae_lambda=0.92, max_grad_norm=0.8, value_coef=0.58096, log_std_init=-2.0, activation="relu", hidden_sizes=(256, 256),
-                 orthogonal_init=False)
-
 
 def run_rlvr(preset: str, seed: int, steps: int, out: Path) -> None:
     import rlvr  # noqa: F401
     from rlvr.trainers.ppo import PPOConfig, PPOTrainer
+    from rlvr.trainers.ppo_presets import preset_overrides
 
-    extra = ZOO_TUNED if preset == "tuned" else {}
+    extra = preset_overrides("rlvr/HalfCheetah-v0", "zoo" if preset == "tuned" else "mujoco-defaults")
     trainer = PPOTrainer(PPOConfig(env="rlvr/HalfCheetah-v0", out=str(out / f"rlvr-{preset}-{seed}"), steps=steps, seed=seed, progress=False,
                                    tensorboard=False, checkpoint_every=0, eval_episodes=5, **extra))
     trainer.train()  # metrics.jsonl in the run folder holds the curve

@@ -31,7 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     control = parser.add_argument_group("control envs")
     control.add_argument("--recipe", choices=("random", "medium", "medium-replay", "expert"), help="which behaviour policy records the data (control envs)")
     control.add_argument("--steps", type=positive_int, default=200_000, metavar="N", help="transitions to record (control envs; default: 200000)")
-    control.add_argument("--behaviour-steps", type=positive_int, default=300_000, metavar="N", help="PPO steps of the cached medium behaviour policy; expert trains 5x longer (default: 300000)")
+    control.add_argument("--behaviour-steps", type=positive_int, default=1_000_000, metavar="N", help="most PPO steps of the cached medium behaviour policy (it stops at --medium-score); expert trains 5x this (default: 1000000)")
+    control.add_argument("--medium-score", type=float, default=100 / 3, metavar="S", help="D4RL-normalised score at which the medium behaviour policy stops training (default: 33.3, a third of the expert, as D4RL)")
     add_env_arguments(parser)
 
 
@@ -57,7 +58,7 @@ def _collect_control(env_id: str, args: argparse.Namespace) -> int:
         raise UsageError(f"collecting needs rlvr[control] ({exc}); install it with: pip install 'rlvr[control]'") from None
     show = console(stderr=True)
     dataset = collect_control_dataset(
-        env_id, args.recipe, args.steps, seed=args.seed, behaviour_steps=args.behaviour_steps, dataset_id=args.dataset_id,
+        env_id, args.recipe, args.steps, seed=args.seed, behaviour_steps=args.behaviour_steps, medium_score=args.medium_score, dataset_id=args.dataset_id,
         datasets_path=args.out, env_kwargs=env_kwargs(args), progress=lambda line: show.print(line, markup=False),
     )
     console().print(

@@ -1,5 +1,6 @@
 """rlvr train ppo / train o2o / collect on control envs, as a user runs them."""
 
+import json
 import os
 import subprocess
 import sys
@@ -25,6 +26,17 @@ def test_train_ppo_writes_a_resumable_run(tmp_path):
     assert (tmp_path / "run" / "latest" / "policy.pt").is_file() and (tmp_path / "run" / "metrics.jsonl").is_file()
     again = rlvr("train", "ppo", "--env", "rlvr/InvertedPendulum-v0", "--steps", "768", "--rollout-steps", "256", "--eval-episodes", "0", "--out", "run", "--resume", "--no-tensorboard", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
+
+
+def test_train_ppo_preset_and_the_flags_over_it(tmp_path):
+    done = rlvr("train", "ppo", "--env", "rlvr/Hopper-v0", "--preset", "zoo", "--hidden-sizes", "32,32", "--steps", "256", "--rollout-steps", "256",
+                "--eval-episodes", "0", "--out", "run", "--no-tensorboard", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    policy = json.loads((tmp_path / "run" / "latest" / "config.json").read_text())
+    assert policy["activation"] == "relu" and policy["log_std_init"] == -2.0  # from the zoo's Hopper entry
+    assert policy["hidden_sizes"] == [32, 32]  # the flag wins over the preset
+    wrong = rlvr("train", "ppo", "--env", "rlvr/Hopper-v0", "--preset", "tuned", cwd=tmp_path)
+    assert wrong.returncode == 2 and "mujoco-defaults" in wrong.stderr
 
 
 def test_collect_then_o2o_and_the_errors(tmp_path):
