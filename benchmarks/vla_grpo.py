@@ -91,7 +91,7 @@ def run_seed(args: argparse.Namespace) -> dict:
     (results / f"seed-{args.seed}.json").write_text(json.dumps(report, indent=1) + "\n")
     grpo = VLAGRPOTrainer(VLAGRPOConfig(
         policy=str(run / "bc" / "latest"), tasks=tuple(args.tasks), out=str(run / "grpo"), steps=args.grpo_steps,
-        states_per_step=args.states, group_size=args.group, learning_rate=args.lr, seed=args.seed,
+        states_per_step=args.states, group_size=args.group, learning_rate=args.lr, lr_schedule=args.lr_schedule, seed=args.seed,
         loss=PolicyLossConfig(kl_coef=args.kl), checkpoint_every=args.grpo_steps, tensorboard=False,
         eval_every=args.eval_every, eval_episodes=args.eval_every_episodes, episode_mean=not args.decision_mean,
     ))
@@ -141,6 +141,7 @@ def main() -> None:
     parser.add_argument("--states", type=int, default=8)
     parser.add_argument("--group", type=int, default=8)
     parser.add_argument("--lr", type=float, default=1e-4)
+    parser.add_argument("--lr-schedule", choices=("constant", "linear"), default="constant")
     parser.add_argument("--kl", type=float, default=0.01)
     parser.add_argument("--eval-every", type=int, default=0, help="greedy success on the first --eval-every-episodes layouts every N updates (a curve)")
     parser.add_argument("--eval-every-episodes", type=int, default=20)

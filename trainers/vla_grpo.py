@@ -40,6 +40,9 @@ from rlvr.trainers.losses import PolicyLossConfig, policy_loss
 from rlvr.trainers.metrics import MetricsLogger
 
 
+LR_SCHEDULES = ("constant", "linear")
+
+
 @dataclass(frozen=True)
 class VLAGRPOConfig:
     """Everything a VLA GRPO run needs; the same config and seed reproduce it."""
@@ -53,6 +56,7 @@ class VLAGRPOConfig:
     train_layouts: int = len(TRAIN_LAYOUTS)
     temperature: float = 1.0
     learning_rate: float = 1e-4
+    lr_schedule: str = "constant"
     epochs: int = 2
     mini_batch_decisions: int = 512
     keep_mixed_only: bool = True
@@ -78,6 +82,8 @@ class VLAGRPOConfig:
             raise ValueError(f"GRPO compares attempts within a group: group_size must be >= 2, got {self.group_size}")
         if min(self.steps, self.states_per_step, self.epochs, self.mini_batch_decisions, self.checkpoint_every) < 1:
             raise ValueError("steps, states_per_step, epochs, mini_batch_decisions and checkpoint_every must be >= 1")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {self.lr_schedule!r}")
         if not 1 <= self.train_layouts <= len(TRAIN_LAYOUTS):
             raise ValueError(f"train_layouts must be in 1..{len(TRAIN_LAYOUTS)}, got {self.train_layouts}")
 
@@ -163,10 +169,21 @@ class VLAGRPOTrainer:
         config = self.config
         return run_steps(self, config.steps, eval_every=config.eval_every, checkpoint_every=config.checkpoint_every, progress=progress)
 
+    def learning_rate(self) -> float:
+        """This update's learning rate: constant, or ``linear`` decay from ``learning_rate`` at update 0
+        towards 0 at ``steps`` (a function of the update index alone, so a resumed run continues it)."""
+        config = self.config
+        if config.lr_schedule == "linear":
+            return config.learning_rate * (1.0 - self.step / config.steps)
+        return config.learning_rate
+
     def train_step(self) -> dict[str, float]:
         """Roll out the groups, then ``epochs`` passes of clipped policy-gradient updates."""
         config = self.config
         started = time.perf_counter()
+        learning_rate = self.learning_rate()
+        for group in self.optimizer.param_groups:
+            group["lr"] = learning_rate
         episodes = rollout(
             self.policy, self.pool, self.starts(), temperature=config.temperature,
             generator=self.generator, record=True, max_envs=config.max_envs,
@@ -184,6 +201,7 @@ class VLAGRPOTrainer:
             "episode_steps": float(np.mean([e.steps for e in episodes])),
             "rollout_seconds": rollout_seconds,
             "env_steps_per_second": sum(e.steps for e in episodes) / rollout_seconds,
+            "learning_rate": learning_rate,
         }
         if kept:
             record.update(self._update(decision_batch(kept, advantages, config.episode_mean)))

@@ -17,6 +17,7 @@ def add_parser(algorithms: argparse._SubParsersAction) -> None:
     grpo.add_argument("--states-per-step", type=positive_int, default=8, metavar="N", help="initial states per update (default: 8)")
     grpo.add_argument("--group-size", type=int, default=8, metavar="G", help="episodes per initial state, at least 2 (default: 8)")
     grpo.add_argument("--lr", type=float, default=1e-4, metavar="LR", help="learning rate (default: 1e-4)")
+    grpo.add_argument("--lr-schedule", choices=("constant", "linear"), default="constant", help="constant, or linear decay to 0 over --steps (default: constant)")
     grpo.add_argument("--epochs", type=positive_int, default=2, metavar="N", help="passes over each update's decisions (default: 2)")
     grpo.add_argument("--kl-coef", type=float, default=0.01, metavar="B", help="KL penalty toward the starting policy (default: 0.01)")
     grpo.add_argument("--clip-high", type=float, default=0.2, metavar="E", help="upper clip range; DAPO uses 0.28 (default: 0.2)")
@@ -39,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = VLAGRPOConfig(
             policy=args.policy, tasks=tuple(t.strip() for t in args.tasks.split(",") if t.strip()), out=args.out,
-            steps=args.steps, states_per_step=args.states_per_step, group_size=args.group_size, learning_rate=args.lr,
+            steps=args.steps, states_per_step=args.states_per_step, group_size=args.group_size, learning_rate=args.lr, lr_schedule=args.lr_schedule,
             epochs=args.epochs, temperature=args.temperature, keep_mixed_only=not args.all_groups, episode_mean=not args.decision_mean,
             loss=PolicyLossConfig(kl_coef=args.kl_coef, clip_high=args.clip_high), max_steps=args.max_steps,
             eval_every=args.eval_every, eval_episodes=args.eval_episodes, checkpoint_every=args.checkpoint_every,

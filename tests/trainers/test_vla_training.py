@@ -92,6 +92,23 @@ def test_grpo_deals_every_task_the_same_number_of_groups(datasets, tmp_path):
     assert dealt[:3] != dealt[3:6] or dealt[3:6] != dealt[6:9]  # a fresh order each round
 
 
+def test_grpo_linear_lr_schedule_decays_per_update_and_resumes_where_it_was(datasets, tmp_path):
+    BCTrainer(BCConfig(datasets=("rlvr/VLA-ButtonPress/expert-v0",), datasets_path=str(datasets), out=str(tmp_path / "bc"),
+                       steps=1, chunk=4, tensorboard=False, policy_overrides={"channels": (8, 8, 8)}, **SMALL)).train(progress=False)
+    config = VLAGRPOConfig(policy=str(tmp_path / "bc" / "latest"), tasks=("ButtonPress",), out=str(tmp_path / "grpo"), steps=4,
+                           states_per_step=1, group_size=2, max_steps=8, keep_mixed_only=False, learning_rate=1e-3,
+                           lr_schedule="linear", checkpoint_every=1, tensorboard=False)
+    trainer = VLAGRPOTrainer(config)
+    trainer.step = 2  # half-way: half the rate, wherever the run came from
+    assert trainer.learning_rate() == pytest.approx(5e-4)
+    trainer.step = 0
+    first = trainer.train_step()
+    trainer.close()
+    assert first["learning_rate"] == pytest.approx(1e-3) and trainer.optimizer.param_groups[0]["lr"] == pytest.approx(1e-3)
+    with pytest.raises(ValueError, match="lr_schedule must be one of constant, linear"):
+        VLAGRPOConfig(policy="p", tasks=("ButtonPress",), out="o", lr_schedule="cosine")
+
+
 def _episode(decisions: int, success: bool) -> Episode:
     return Episode(Start("ButtonPress", 0, 0), "Press the button.", success, 4 * decisions, inputs={"proprio": torch.zeros(decisions, 4)},
                    tokens=torch.zeros(decisions, 16, dtype=torch.long), logp=torch.zeros(decisions, 16))
