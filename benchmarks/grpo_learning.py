@@ -73,6 +73,7 @@ def main() -> None:
     parser.add_argument("--group", type=int, default=8)
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--lr", type=float, default=2e-4)
+    parser.add_argument("--lr-schedule", choices=("constant", "linear"), default="constant", help="linear: decay to 0 at --steps")
     parser.add_argument("--eval-every", type=int, default=25)
     parser.add_argument("--eval-tasks", type=int, default=200)
     parser.add_argument("--eval-samples", type=int, default=4)
@@ -84,7 +85,7 @@ def main() -> None:
 
     config = GRPOConfig(
         env=args.env, env_kwargs={"difficulty": args.difficulty}, model=args.model, out=tempfile.mkdtemp(prefix="grpo-learning-"),
-        steps=args.steps, tasks_per_step=args.tasks, group_size=args.group, max_new_tokens=args.max_new_tokens, learning_rate=args.lr, dynamic_sampling=args.dynamic_sampling,
+        steps=args.steps, tasks_per_step=args.tasks, group_size=args.group, max_new_tokens=args.max_new_tokens, learning_rate=args.lr, lr_schedule=args.lr_schedule, dynamic_sampling=args.dynamic_sampling,
         mini_batches=args.mini_batches,
         eval_every=0, checkpoint_every=10**9, seed=args.seed, progress=False, tensorboard=False, device="cpu",
     )

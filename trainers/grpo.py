@@ -35,6 +35,7 @@ from rlvr.trainers.loop import run_steps
 from rlvr.trainers.losses import PolicyLossConfig, mask_truncated, policy_loss
 from rlvr.trainers.metrics import MetricsLogger
 from rlvr.trainers.rollout_workers import LocalRollouts, RayRollouts, policy_spec
+from rlvr.trainers.schedules import LR_SCHEDULES, lr_factor
 from rlvr.trainers.shared_prefix import hidden_states, prompt_lengths
 
 EVAL_STREAM = 1_000_003  # seeds of held-out evaluation tasks never collide with training seeds
@@ -64,6 +65,7 @@ class GRPOConfig:
     top_p: float = 1.0
     learning_rate: float = 1e-5
     warmup_steps: int = 0
+    lr_schedule: str = "constant"
     weight_decay: float = 0.0
     max_grad_norm: float = 1.0
     epochs: int = 1
@@ -105,6 +107,8 @@ class GRPOConfig:
             raise ConfigError(f"learning_rate must be positive, got {self.learning_rate}")
         if self.ray and self.rollout_shards < 2:
             raise ConfigError("--ray runs one rollout actor per shard; set rollout_shards (--rollout-shards) to 2 or more")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ConfigError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {self.lr_schedule!r}")
         if self.std_scaling not in ("group", "batch", "none"):
             raise ConfigError(f"std_scaling must be 'group', 'batch' or 'none', got {self.std_scaling!r}")
         if self.tasks_per_step * self.group_size < self.mini_batches:
@@ -174,8 +178,9 @@ class GRPOTrainer:
             self.rollouts = LocalRollouts(spec, self.model, self.tokenizer, config.rollout_shards)
         self.weights_version = 0  # bumped by every optimiser step; Ray actors re-sync when it changes
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
-        warmup = max(1, config.warmup_steps)
-        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda s: min(1.0, (s + 1) / warmup))
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, lambda s: lr_factor(config.lr_schedule, s, config.steps, config.warmup_steps)
+        )
         self.step = 0
         if checkpoint is not None:
             state = load_trainer_state(checkpoint)

@@ -38,9 +38,7 @@ from rlvr.trainers.checkpoint import latest_checkpoint, load_trainer_state, save
 from rlvr.trainers.loop import run_steps
 from rlvr.trainers.losses import PolicyLossConfig, policy_loss
 from rlvr.trainers.metrics import MetricsLogger
-
-
-LR_SCHEDULES = ("constant", "linear")
+from rlvr.trainers.schedules import LR_SCHEDULES, lr_factor
 
 
 @dataclass(frozen=True)
@@ -173,9 +171,7 @@ class VLAGRPOTrainer:
         """This update's learning rate: constant, or ``linear`` decay from ``learning_rate`` at update 0
         towards 0 at ``steps`` (a function of the update index alone, so a resumed run continues it)."""
         config = self.config
-        if config.lr_schedule == "linear":
-            return config.learning_rate * (1.0 - self.step / config.steps)
-        return config.learning_rate
+        return config.learning_rate * lr_factor(config.lr_schedule, self.step, config.steps)
 
     def train_step(self) -> dict[str, float]:
         """Roll out the groups, then ``epochs`` passes of clipped policy-gradient updates."""

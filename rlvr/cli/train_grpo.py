@@ -30,6 +30,7 @@ def add_parser(algorithms: argparse._SubParsersAction) -> None:
     grpo.add_argument("--max-new-tokens", type=positive_int, default=256, metavar="N", help="tokens per assistant turn (default: 256)")
     grpo.add_argument("--temperature", type=fraction, default=1.0, metavar="T", help="sampling temperature (default: 1.0)")
     grpo.add_argument("--lr", type=fraction, default=1e-5, metavar="LR", help="learning rate (default: 1e-5)")
+    grpo.add_argument("--lr-schedule", choices=("constant", "linear"), default="constant", help="after the warm-up: constant, or linear decay to 0 at --steps (default: constant)")
     grpo.add_argument("--warmup-steps", type=int, default=0, metavar="N", help="linear learning-rate warm-up (default: 0)")
     grpo.add_argument("--epochs", type=positive_int, default=1, metavar="N", help="passes over each step's rollouts (default: 1)")
     grpo.add_argument("--mini-batches", type=positive_int, default=1, metavar="N", help="optimiser steps per pass (default: 1)")
@@ -90,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
             temperature=args.temperature,
             learning_rate=args.lr,
             warmup_steps=args.warmup_steps,
+            lr_schedule=args.lr_schedule,
             epochs=args.epochs,
             mini_batches=args.mini_batches,
             micro_batch_size=args.micro_batch_size,

@@ -127,6 +127,15 @@ def test_bad_configuration_says_what_to_fix(tiny_model, tmp_path):
         GRPOTrainer(config(tiny_model, tmp_path / "c", env="rlvr/TestSevn-v0"))
     with pytest.raises(ConfigError, match="nothing to resume"):
         GRPOTrainer(config(tiny_model, tmp_path / "d"), resume=True)
+    with pytest.raises(ConfigError, match="lr_schedule must be one of constant, linear"):
+        GRPOTrainer(config(tiny_model, tmp_path / "e", lr_schedule="cosine"))
+
+
+def test_linear_lr_schedule_decays_over_the_run(tiny_model, tmp_path):
+    trainer = GRPOTrainer(config(tiny_model, tmp_path / "run", lr_schedule="linear", max_new_tokens=4))
+    history = trainer.train()
+    trainer.close()
+    assert [h["learning_rate"] for h in history] == pytest.approx([3e-3, 2.25e-3, 1.5e-3, 0.75e-3])
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
