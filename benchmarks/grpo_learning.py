@@ -80,13 +80,14 @@ def main() -> None:
     parser.add_argument("--dynamic-sampling", action="store_true", help="skip groups whose rewards are all equal")
     parser.add_argument("--mini-batches", type=int, default=1, help="optimiser steps per step's batch (clipped surrogate beyond the first)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads of the learner and sampler (2 uses both cores of a quiet 2-core machine)")
     parser.add_argument("--name", default="grpo_learning")
     args = parser.parse_args()
 
     config = GRPOConfig(
         env=args.env, env_kwargs={"difficulty": args.difficulty}, model=args.model, out=tempfile.mkdtemp(prefix="grpo-learning-"),
         steps=args.steps, tasks_per_step=args.tasks, group_size=args.group, max_new_tokens=args.max_new_tokens, learning_rate=args.lr, lr_schedule=args.lr_schedule, dynamic_sampling=args.dynamic_sampling,
-        mini_batches=args.mini_batches,
+        mini_batches=args.mini_batches, torch_threads=args.threads,
         eval_every=0, checkpoint_every=10**9, seed=args.seed, progress=False, tensorboard=False, device="cpu",
     )
     trainer = GRPOTrainer(config)

@@ -194,11 +194,13 @@ class BCTrainer:
         return record
 
     def evaluate(self) -> dict[str, float]:
-        """Greedy success rate per task on ``eval_episodes`` evaluation layouts of each demonstrated task."""
+        """Greedy success rate per task on ``eval_episodes`` validation layouts of each demonstrated task
+        (the held-out evaluation layouts are left for the final measurement)."""
         from rlvr.agents.vla.evaluate import evaluate_policy
+        from rlvr.envs.robotics.env import VALIDATION_LAYOUTS
 
-        report = evaluate_policy(self.policy, self.data.tasks, episodes=self.config.eval_episodes, max_steps=self.config.max_steps)
-        return {"eval_success": report.mean, **{f"eval_success/{task}": value for task, value in report.per_task.items()}}
+        report = evaluate_policy(self.policy, self.data.tasks, episodes=self.config.eval_episodes, max_steps=self.config.max_steps, layouts=VALIDATION_LAYOUTS)
+        return {"val_success": report.mean, **{f"val_success/{task}": value for task, value in report.per_task.items()}}
 
     def save(self) -> Path:
         state = {"optimizer": self.optimizer.state_dict(), "generator": self.generator.get_state()}

@@ -13,6 +13,13 @@ successes and push probability away from every sampled action. The same [B, T] p
 clipped surrogate + KL to the reference policy), with rows = decisions and tokens = action bins.
 The reference is the starting (BC) policy, frozen; the KL term keeps GRPO near it.
 
+Choosing the policy: success climbs and then swings by 10-20 points between updates (the greedy
+policy moves more than the sampling one), so the last update is often not the best. With
+``eval_every`` > 0 the trainer measures greedy success on validation layouts
+(:data:`~rlvr.envs.robotics.env.VALIDATION_LAYOUTS`, never trained on and apart from the held-out
+evaluation layouts) and, with ``keep_best``, saves the policy with the highest mean so far —
+the starting policy included — to ``OUT/best`` (early stopping on a validation set).
+
 What differs from the text trainer, and why: a rollout here is many policy calls on images (one
 per decision), not one generation, so the learner re-scores decisions rather than sequences; the
 loss, advantages, metrics, progress bar and checkpoint layout are the shared ones.
@@ -21,6 +28,7 @@ loss, advantages, metrics, progress bar and checkpoint layout are the shared one
 from __future__ import annotations
 
 import copy
+import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -31,7 +39,7 @@ import torch
 from rlvr.agents.vla.evaluate import evaluate_policy
 from rlvr.agents.vla.policy import VLAPolicy
 from rlvr.agents.vla.rollout import Episode, Start, pool_for, rollout
-from rlvr.envs.robotics.env import TRAIN_LAYOUTS
+from rlvr.envs.robotics.env import TRAIN_LAYOUTS, VALIDATION_LAYOUTS
 from rlvr.envs.robotics.tasks import task_by_name
 from rlvr.trainers.advantages import group_advantages
 from rlvr.trainers.checkpoint import latest_checkpoint, load_trainer_state, save_checkpoint
@@ -65,6 +73,7 @@ class VLAGRPOConfig:
     max_envs: int = 32
     eval_every: int = 0
     eval_episodes: int = 20
+    keep_best: bool = True
     checkpoint_every: int = 5
     seed: int = 0
     torch_threads: int = 1
@@ -82,6 +91,8 @@ class VLAGRPOConfig:
             raise ValueError("steps, states_per_step, epochs, mini_batch_decisions and checkpoint_every must be >= 1")
         if self.lr_schedule not in LR_SCHEDULES:
             raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {self.lr_schedule!r}")
+        if not 1 <= self.eval_episodes <= len(VALIDATION_LAYOUTS):
+            raise ValueError(f"eval_episodes must be in 1..{len(VALIDATION_LAYOUTS)} (the validation layouts per task), got {self.eval_episodes}")
         if not 1 <= self.train_layouts <= len(TRAIN_LAYOUTS):
             raise ValueError(f"train_layouts must be in 1..{len(TRAIN_LAYOUTS)}, got {self.train_layouts}")
 
@@ -129,6 +140,7 @@ class VLAGRPOTrainer:
         self.rng = np.random.default_rng(config.seed)
         self.generator = torch.Generator().manual_seed(config.seed)
         self.step = 0
+        self.best_success, self.best_step = -1.0, -1
         checkpoint = latest_checkpoint(self.out) if resume else None
         if checkpoint is not None:
             state = load_trainer_state(checkpoint)
@@ -137,6 +149,7 @@ class VLAGRPOTrainer:
             self.rng.bit_generator.state = state["rng"]
             self.generator.set_state(state["generator"])
             self.step = state["step"]
+            self.best_success, self.best_step = state.get("best", (-1.0, -1))
         self.pool = pool_for(self.policy, max_steps=config.max_steps)
         self.metrics = MetricsLogger(
             self.out, tensorboard=config.tensorboard, wandb_project=config.wandb_project,
@@ -233,15 +246,28 @@ class VLAGRPOTrainer:
         return {**{key: value / updates for key, value in sums.items()}, "decisions": float(len(batch))}
 
     def evaluate(self) -> dict[str, float]:
-        """Greedy success rate per task on ``eval_episodes`` held-out evaluation layouts."""
+        """Greedy success rate per task on ``eval_episodes`` validation layouts; with ``keep_best``, a
+        mean above every earlier evaluation's saves this policy to ``OUT/best`` (with ``selection.json``
+        naming the update and the success)."""
+        config = self.config
         report = evaluate_policy(
-            self.policy, self.config.tasks, episodes=self.config.eval_episodes, max_steps=self.config.max_steps,
-            pool=self.pool, max_envs=self.config.max_envs,
+            self.policy, config.tasks, episodes=config.eval_episodes, max_steps=config.max_steps,
+            pool=self.pool, max_envs=config.max_envs, layouts=VALIDATION_LAYOUTS,
         )
-        return {"eval_success": report.mean, **{f"eval_success/{task}": value for task, value in report.per_task.items()}}
+        if config.keep_best and report.mean > self.best_success:
+            self.best_success, self.best_step = report.mean, self.step
+            best = self.policy.save_pretrained(self.out / "best")
+            (best / "selection.json").write_text(json.dumps({"step": self.step, "val_success": report.as_dict()}, indent=1) + "\n")
+        return {
+            "val_success": report.mean, **{f"val_success/{task}": value for task, value in report.per_task.items()},
+            "best_val_success": self.best_success, "best_step": float(self.best_step),
+        }
 
     def save(self) -> Path:
-        state = {"optimizer": self.optimizer.state_dict(), "rng": self.rng.bit_generator.state, "generator": self.generator.get_state()}
+        state = {
+            "optimizer": self.optimizer.state_dict(), "rng": self.rng.bit_generator.state, "generator": self.generator.get_state(),
+            "best": (self.best_success, self.best_step),
+        }
         return save_checkpoint(self.out, self.step, self.policy, None, state)
 
     def close(self) -> None:

@@ -1,4 +1,4 @@
-"""Success rate per task of a VLA policy on fixed held-out initial states."""
+"""Success rate per task of a VLA policy on fixed initial states (held-out, or validation)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from rlvr.envs.robotics.env import EVAL_LAYOUTS
 
 @dataclass(frozen=True)
 class SuccessReport:
-    """Success rate per task (and their mean) over ``episodes`` evaluation layouts per task."""
+    """Success rate per task (and their mean) over ``episodes`` fixed layouts per task."""
 
     per_task: dict[str, float]
     episodes: int
@@ -40,18 +40,20 @@ def evaluate_policy(
     seed: int = 0,
     pool: EnvPool | None = None,
     max_envs: int = 32,
+    layouts: Sequence[int] = EVAL_LAYOUTS,
 ) -> SuccessReport:
-    """Success rate per task on the first ``episodes`` evaluation layouts (1000, 1001, ...).
+    """Success rate per task on the first ``episodes`` of ``layouts`` (default the held-out
+    evaluation layouts 1000, 1001, ...; a trainer choosing checkpoints passes ``VALIDATION_LAYOUTS``).
 
     The layouts are the same for every policy and every call, so two policies are compared on
     the same initial states. ``instructions="heldout"`` uses paraphrases never trained on.
     Sampling (``greedy=False``) draws from ``seed``.
     """
-    if episodes > len(EVAL_LAYOUTS):
-        raise ValueError(f"there are {len(EVAL_LAYOUTS)} evaluation layouts per task; asked for {episodes}")
+    if episodes > len(layouts):
+        raise ValueError(f"there are {len(layouts)} evaluation layouts per task; asked for {episodes}")
     own_pool = pool is None
     pool = pool or pool_for(policy, max_steps=max_steps, instructions=instructions)
-    starts = [Start(task, EVAL_LAYOUTS[i], seed=seed + i) for task in tasks for i in range(episodes)]
+    starts = [Start(task, layouts[i], seed=seed + i) for task in tasks for i in range(episodes)]
     generator = torch.Generator().manual_seed(seed)
     try:
         results = rollout(policy, pool, starts, greedy=greedy, generator=generator, max_envs=max_envs)

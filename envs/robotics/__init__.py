@@ -1,6 +1,6 @@
 """Robotics: language-conditioned MetaWorld manipulation from camera images (``rlvr/VLA-<Task>-v0``)."""
 
-from rlvr.envs.robotics.env import EVAL_LAYOUTS, TRAIN_LAYOUTS, MetaWorldVLAEnv, layout_seed
+from rlvr.envs.robotics.env import EVAL_LAYOUTS, TRAIN_LAYOUTS, VALIDATION_LAYOUTS, MetaWorldVLAEnv, layout_seed
 from rlvr.envs.robotics.tasks import MULTI_TASK_NAME, TASKS, VLATask, task_by_name, tokenize, vocabulary
 
 __all__ = [
@@ -8,6 +8,7 @@ __all__ = [
     "MULTI_TASK_NAME",
     "TASKS",
     "TRAIN_LAYOUTS",
+    "VALIDATION_LAYOUTS",
     "MetaWorldVLAEnv",
     "VLATask",
     "layout_seed",

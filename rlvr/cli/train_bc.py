@@ -19,8 +19,8 @@ def add_parser(algorithms: argparse._SubParsersAction) -> None:
     bc.add_argument("--chunk", type=positive_int, default=4, metavar="K", help="actions per decision (action chunk); the env runs with action_chunk=K (default: 4)")
     bc.add_argument("--word-dropout", type=float, default=0.3, metavar="P", help="chance each instruction word is replaced by the unknown-word id while training, so unseen phrasings still work (default: 0.3)")
     bc.add_argument("--bins", type=positive_int, default=256, metavar="N", help="action bins per dimension (default: 256)")
-    bc.add_argument("--eval-every", type=int, default=0, metavar="N", help="greedy success rate on held-out layouts every N steps; 0: off (default: 0)")
-    bc.add_argument("--eval-episodes", type=positive_int, default=20, metavar="N", help="evaluation layouts per task (default: 20)")
+    bc.add_argument("--eval-every", type=int, default=0, metavar="N", help="greedy success rate on validation layouts every N steps; 0: off (default: 0)")
+    bc.add_argument("--eval-episodes", type=positive_int, default=20, metavar="N", help="validation layouts per task (default: 20)")
     add_reproducibility_arguments(bc, 500, "steps")
     bc.set_defaults(run=run, command_parser=bc)
 

@@ -25,8 +25,8 @@ def add_parser(algorithms: argparse._SubParsersAction) -> None:
     grpo.add_argument("--all-groups", action="store_true", help="also train on groups whose episodes all succeeded or all failed")
     grpo.add_argument("--decision-mean", action="store_true", help="weigh every decision the same in the loss (default: every episode the same, however long it ran)")
     grpo.add_argument("--max-steps", type=positive_int, default=150, metavar="N", help="simulator steps per episode (default: 150)")
-    grpo.add_argument("--eval-every", type=int, default=0, metavar="N", help="greedy success on held-out layouts every N updates; 0: off (default: 0)")
-    grpo.add_argument("--eval-episodes", type=positive_int, default=20, metavar="N", help="evaluation layouts per task (default: 20)")
+    grpo.add_argument("--eval-every", type=int, default=0, metavar="N", help="greedy success on validation layouts every N updates, keeping the best policy in OUT/best; 0: off (default: 0)")
+    grpo.add_argument("--eval-episodes", type=positive_int, default=20, metavar="N", help="validation layouts per task (default: 20)")
     add_reproducibility_arguments(grpo, 5, "updates")
     grpo.set_defaults(run=run, command_parser=grpo)
 
@@ -58,5 +58,9 @@ def run(args: argparse.Namespace) -> int:
         rewards = [r["success"] for r in history if "success" in r]
         if rewards:
             show.print(f"rollout success {rewards[0]:.3f} → {rewards[-1]:.3f} over {len(rewards)} updates", markup=False)
-    show.print(f"run folder: {args.out}  (evaluate: rlvr eval rlvr/VLA-<Task>-v0 --agent vla:{args.out}/latest --episodes 100)", markup=False, soft_wrap=True)
+    chosen = "latest"
+    if trainer.best_step >= 0:
+        chosen = "best"
+        show.print(f"best validation success {trainer.best_success:.3f} at update {trainer.best_step} (saved in {args.out}/best)", markup=False)
+    show.print(f"run folder: {args.out}  (evaluate: rlvr eval rlvr/VLA-<Task>-v0 --agent vla:{args.out}/{chosen} --episodes 100)", markup=False, soft_wrap=True)
     return 0

@@ -109,6 +109,40 @@ def test_grpo_linear_lr_schedule_decays_per_update_and_resumes_where_it_was(data
         VLAGRPOConfig(policy="p", tasks=("ButtonPress",), out="o", lr_schedule="cosine")
 
 
+def test_grpo_keeps_the_policy_with_the_best_validation_success(datasets, tmp_path, monkeypatch):
+    from rlvr.agents.vla.evaluate import SuccessReport
+    from rlvr.envs.robotics import VALIDATION_LAYOUTS
+    from rlvr.trainers import vla_grpo
+
+    BCTrainer(BCConfig(datasets=("rlvr/VLA-ButtonPress/expert-v0",), datasets_path=str(datasets), out=str(tmp_path / "bc"),
+                       steps=1, chunk=4, tensorboard=False, policy_overrides={"channels": (8, 8, 8)}, **SMALL)).train(progress=False)
+    scores, seen = iter([0.2, 0.5, 0.3, 0.4]), []
+
+    def scripted_evaluation(policy, tasks, *, layouts, **kwargs):  # validation success 0.2, 0.5, 0.3, 0.4 at updates 0..3
+        seen.append((layouts, {k: v.clone() for k, v in policy.state_dict().items()}))
+        return SuccessReport({task: next(scores) for task in tasks}, kwargs["episodes"], "train", True)
+
+    monkeypatch.setattr(vla_grpo, "evaluate_policy", scripted_evaluation)
+    config = VLAGRPOConfig(policy=str(tmp_path / "bc" / "latest"), tasks=("ButtonPress",), out=str(tmp_path / "grpo"), steps=3,
+                           states_per_step=1, group_size=2, max_steps=8, keep_mixed_only=False, learning_rate=1e-2,
+                           loss=PolicyLossConfig(entropy_coef=0.1),  # moves the weights every update, whatever the rewards
+                           eval_every=1, eval_episodes=2, checkpoint_every=1, tensorboard=False)
+    trainer = VLAGRPOTrainer(config)
+    history = trainer.train(progress=False)
+    trainer.close()
+    assert all(layouts is VALIDATION_LAYOUTS for layouts, _ in seen)  # the held-out layouts never steer training
+    assert [r["val_success"] for r in history] == [0.5, 0.3, 0.4]
+    assert [r["best_val_success"] for r in history] == [0.5, 0.5, 0.5] and history[-1]["best_step"] == 1
+    selection = json.loads((tmp_path / "grpo" / "best" / "selection.json").read_text())
+    assert selection["step"] == 1 and selection["val_success"]["mean"] == 0.5
+    best = VLAPolicy.from_pretrained(tmp_path / "grpo" / "best").state_dict()
+    assert all(torch.equal(best[k], seen[1][1][k]) for k in best)  # the weights evaluated at update 1, not the last ones
+    assert not all(torch.equal(best[k], trainer.policy.state_dict()[k]) for k in best)
+    resumed = VLAGRPOTrainer(config, resume=True)
+    assert (resumed.best_success, resumed.best_step) == (0.5, 1)
+    resumed.close()
+
+
 def _episode(decisions: int, success: bool) -> Episode:
     return Episode(Start("ButtonPress", 0, 0), "Press the button.", success, 4 * decisions, inputs={"proprio": torch.zeros(decisions, 4)},
                    tokens=torch.zeros(decisions, 16, dtype=torch.long), logp=torch.zeros(decisions, 16))
