@@ -120,7 +120,10 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{args.name}.json").write_text(json.dumps(summary, indent=2))
     title = f"GRPO on {args.env} (difficulty {args.difficulty:g}), {Path(args.model).name}, {args.tasks}x{args.group} per step, lr {args.lr:g}"
-    plot(history, evaluations, title, RESULTS / f"{args.name}.png")
+    try:
+        plot(history, evaluations, title, RESULTS / f"{args.name}.png")
+    except ImportError:  # the numbers are saved above; only the picture needs matplotlib
+        print(f"no plot: matplotlib is missing (pip install 'rlvr[bench]'); the results are in {RESULTS / args.name}.json", flush=True)
     print(f"greedy pass@1 {first['greedy_pass1']:.3f} → {last['greedy_pass1']:.3f}; sampled pass@1 {first['sampled_pass1']:.3f} → {last['sampled_pass1']:.3f} "
           f"after {trainer.step} steps, {trained / 60:.1f} min → {RESULTS / args.name}.json/.png")
 
