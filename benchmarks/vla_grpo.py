@@ -96,6 +96,7 @@ def run_seed(args: argparse.Namespace) -> dict:
         states_per_step=args.states, group_size=args.group, learning_rate=args.lr, lr_schedule=args.lr_schedule, seed=args.seed,
         loss=PolicyLossConfig(kl_coef=args.kl), checkpoint_every=args.grpo_steps, tensorboard=False,
         eval_every=args.eval_every, eval_episodes=args.eval_every_episodes, episode_mean=not args.decision_mean,
+        train_layouts=args.train_layouts,
     ))
     history = grpo.train(progress=False)
     grpo.close()
@@ -150,6 +151,7 @@ def main() -> None:
     parser.add_argument("--eval-episodes", type=int, default=100)
     parser.add_argument("--grpo-steps", type=int, default=96)
     parser.add_argument("--states", type=int, default=12)
+    parser.add_argument("--train-layouts", type=int, default=500, help="GRPO draws its initial states from the first N training layouts per task (500 = all of them; sessions 5-8 had 50)")
     parser.add_argument("--group", type=int, default=8)
     parser.add_argument("--lr", type=float, default=2e-4)
     parser.add_argument("--lr-schedule", choices=("constant", "linear"), default="constant")

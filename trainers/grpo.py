@@ -22,7 +22,7 @@ import torch
 from torch import Tensor
 
 from rlvr import registry
-from rlvr.agents.llm.backends.base import SamplingParams
+from rlvr.agents.llm.backends.base import SamplingParams, WeightSyncBackend
 from rlvr.agents.devices import resolve_device
 from rlvr.agents.llm.engine import EpisodeRequest, Rollout, derive_seed
 from rlvr.agents.llm.model_files import check_model_dir, load_tokenizer, stop_token_ids
@@ -34,11 +34,12 @@ from rlvr.trainers.logprobs import token_logprobs
 from rlvr.trainers.loop import run_steps
 from rlvr.trainers.losses import PolicyLossConfig, mask_truncated, policy_loss
 from rlvr.trainers.metrics import MetricsLogger
-from rlvr.trainers.rollout_workers import LocalRollouts, RayRollouts, policy_spec
+from rlvr.trainers.rollout_workers import LocalRollouts, PolicySpec, RayRollouts, hf_sampler, policy_spec
 from rlvr.trainers.schedules import LR_SCHEDULES, lr_factor
 from rlvr.trainers.shared_prefix import hidden_states, prompt_lengths
 
 EVAL_STREAM = 1_000_003  # seeds of held-out evaluation tasks never collide with training seeds
+SAMPLERS = ("hf", "vllm")
 
 
 @dataclass
@@ -47,6 +48,13 @@ class GRPOConfig:
 
     ``share_prompts`` runs each distinct prompt once per micro-batch in the learner's forward pass
     instead of once per episode (:mod:`rlvr.trainers.shared_prefix`; same values and gradients).
+
+    ``sampler`` is what generates the rollouts: ``hf`` samples with the learner's own module
+    (nothing to copy; the default, CPU or GPU), ``vllm`` with a vLLM engine on the same GPU that
+    takes ``vllm_memory`` of its memory and gets the learner's weights after every optimiser step
+    (:meth:`~rlvr.agents.llm.backends.vllm.VLLMBackend.load_weights`). The engine's log-probs differ
+    slightly from the learner's (other kernels, maybe another dtype): ``sampler_logp_gap`` in the
+    metrics measures it, and ``loss.tis_cap`` corrects for it.
 
     The loss knobs live in ``loss`` (:class:`~rlvr.trainers.losses.PolicyLossConfig`): clip
     low/high, token or sequence ratio, aggregation, KL to the initial policy, entropy bonus and
@@ -86,6 +94,8 @@ class GRPOConfig:
     device: str = "auto"
     torch_threads: int | None = 1
     env_workers: int = 4
+    sampler: str = "hf"
+    vllm_memory: float = 0.4
     rollout_shards: int = 1
     ray: bool = False
     tensorboard: bool = True
@@ -109,6 +119,10 @@ class GRPOConfig:
             raise ConfigError("--ray runs one rollout actor per shard; set rollout_shards (--rollout-shards) to 2 or more")
         if self.lr_schedule not in LR_SCHEDULES:
             raise ConfigError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {self.lr_schedule!r}")
+        if self.sampler not in SAMPLERS:
+            raise ConfigError(f"sampler must be one of {', '.join(SAMPLERS)}, got {self.sampler!r}")
+        if self.sampler == "vllm":
+            self._check_vllm()
         if self.std_scaling not in ("group", "batch", "none"):
             raise ConfigError(f"std_scaling must be 'group', 'batch' or 'none', got {self.std_scaling!r}")
         if self.tasks_per_step * self.group_size < self.mini_batches:
@@ -124,6 +138,19 @@ class GRPOConfig:
         try:
             check_model_dir(self.model)
         except FileNotFoundError as exc:
+            raise ConfigError(str(exc)) from None
+
+    def _check_vllm(self) -> None:
+        from rlvr.agents.llm.backends.base import BackendUnavailableError
+        from rlvr.agents.llm.backends.vllm import require_vllm
+
+        if self.ray:
+            raise ConfigError("the vllm sampler is one engine in the learner's process; drop --ray (Ray actors sample with hf) or use --sampler hf")
+        if not 0 < self.vllm_memory < 1:
+            raise ConfigError(f"vllm_memory is the share of GPU memory the vLLM engine may take, in (0, 1); got {self.vllm_memory}")
+        try:
+            require_vllm(instead="or train with the default hf sampler (--sampler hf), which runs on CPU and GPU")
+        except BackendUnavailableError as exc:
             raise ConfigError(str(exc)) from None
 
     def to_dict(self) -> dict[str, Any]:
@@ -175,7 +202,7 @@ class GRPOTrainer:
         if config.ray:
             self.rollouts = RayRollouts(spec, config.model, config.rollout_shards, device=config.device, threads=config.torch_threads)
         else:
-            self.rollouts = LocalRollouts(spec, self.model, self.tokenizer, config.rollout_shards)
+            self.rollouts = LocalRollouts(spec, self._sampler(spec, source), self.tokenizer, config.rollout_shards)
         self.weights_version = 0  # bumped by every optimiser step; Ray actors re-sync when it changes
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
@@ -316,6 +343,14 @@ class GRPOTrainer:
                 sub = batch.rows(micro)
                 out[micro, : sub.mask.shape[1]] = self._logprobs(model, sub)[0]
         return out
+
+    def _sampler(self, spec: PolicySpec, source: Path) -> WeightSyncBackend:
+        """The backend that generates this run's rollouts (see ``GRPOConfig.sampler``)."""
+        if self.config.sampler == "vllm":
+            from rlvr.agents.llm.backends.vllm import VLLMBackend
+
+            return VLLMBackend(source, seed=self.config.seed, gpu_memory_utilization=self.config.vllm_memory)
+        return hf_sampler(spec, self.model)
 
     def _reference_model(self, device: torch.device) -> Any:
         from transformers import AutoModelForCausalLM

@@ -2,12 +2,15 @@
 
 A step's episodes are cut into ``shards`` contiguous slices, and shard ``k`` is sampled with its
 own seed ``derive_seed(seed, k)``. The result therefore depends on the number of shards, never on
-where a shard runs: :class:`LocalRollouts` runs the shards one after another with the learner's
-own model, :class:`RayRollouts` runs each on a Ray actor that holds a copy of the policy, its
-sampler and its environments, and both give the same rollouts for the same seed.
+where a shard runs: :class:`LocalRollouts` runs the shards one after another in the learner's
+process with one sampler backend — the learner's own module through the ``hf`` backend, or a
+vLLM engine on the GPU — and :class:`RayRollouts` runs each on a Ray actor that holds a copy of
+the policy, its sampler and its environments; with the hf sampler both give the same rollouts
+for the same seed.
 
-Actors get the learner's weights before a call whenever the learner has changed them
-(:meth:`RayRollouts.sync`); the learner stays in the driver process.
+Samplers that hold their own copy of the weights (Ray actors, vLLM) get the learner's weights
+before a call whenever the learner has changed them (``sync``); the learner stays in the driver
+process.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import torch
 
 from rlvr import registry
 from rlvr.agents.llm.agent import LLMAgent, template_tools
-from rlvr.agents.llm.backends.base import SamplingParams
+from rlvr.agents.llm.backends.base import Backend, SamplingParams, WeightSyncBackend
 from rlvr.agents.llm.backends.hf import HFBackend
 from rlvr.agents.llm.engine import EpisodeRequest, Rollout, RolloutEngine, derive_seed
 
@@ -43,9 +46,13 @@ class PolicySpec:
     env_workers: int
 
 
-def build_engine(spec: PolicySpec, model: Any, tokenizer: Any) -> RolloutEngine:
-    """A rollout engine whose agents sample from ``model`` (batched HF generation)."""
-    backend = HFBackend(model, eos_token_ids=spec.stop_token_ids, pad_token_id=spec.pad_token_id, seed=spec.seed)
+def hf_sampler(spec: PolicySpec, model: Any) -> HFBackend:
+    """The hf backend over ``model`` with the run's stop and pad ids and seed."""
+    return HFBackend(model, eos_token_ids=spec.stop_token_ids, pad_token_id=spec.pad_token_id, seed=spec.seed)
+
+
+def build_engine(spec: PolicySpec, backend: Backend, tokenizer: Any) -> RolloutEngine:
+    """A rollout engine whose agents sample from ``backend``, generation batched across episodes."""
     probe = registry.make(spec.env, **spec.env_kwargs)
     tools_in_template = template_tools(probe)
     probe.close()
@@ -70,11 +77,14 @@ def split_into_shards(requests: Sequence[EpisodeRequest], shards: int) -> list[l
 
 
 class LocalRollouts:
-    """Runs every shard in this process with the learner's model."""
+    """Runs every shard in this process with one sampler: ``backend`` (e.g. :func:`hf_sampler` over
+    the learner's own module, or a :class:`~rlvr.agents.llm.backends.vllm.VLLMBackend`)."""
 
-    def __init__(self, spec: PolicySpec, model: Any, tokenizer: Any, shards: int = 1):
-        self.engine = build_engine(spec, model, tokenizer)
+    def __init__(self, spec: PolicySpec, backend: WeightSyncBackend, tokenizer: Any, shards: int = 1):
+        self.backend = backend
+        self.engine = build_engine(spec, backend, tokenizer)
         self.shards = shards
+        self._synced_version: int | None = None
 
     def run(self, requests: Sequence[EpisodeRequest], params: SamplingParams, seed: int) -> list[Rollout]:
         """Every request to its end, in request order."""
@@ -84,7 +94,12 @@ class LocalRollouts:
         return rollouts
 
     def sync(self, model: Any, version: int) -> None:
-        """Nothing to do: the engine samples from the learner's model itself."""
+        """Copy ``model``'s weights into the sampler unless it already holds ``version`` (a sampler
+        over the learner's own module copies nothing)."""
+        if version == self._synced_version:
+            return
+        self.backend.update_from(model)
+        self._synced_version = version
 
     def close(self) -> None:
         self.engine.close()
@@ -106,7 +121,7 @@ class RolloutWorker:
         if threads:
             torch.set_num_threads(threads)
         self.model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).to(resolve_device(device)).eval()
-        self.engine = build_engine(spec, self.model, load_tokenizer(model_dir))
+        self.engine = build_engine(spec, hf_sampler(spec, self.model), load_tokenizer(model_dir))
 
     def load_weights(self, state: dict[str, torch.Tensor]) -> None:
         self.model.load_state_dict(state)

@@ -19,7 +19,7 @@ MetaWorld's dense reward divided by 10 (in [0, 1]) on every step — an explicit
 are truncated after ``max_steps`` simulator steps.
 
 Initial states: ``reset(options={"layout": k})`` places the objects and goal of layout ``k``, the
-same every time on every machine; without it a training layout 0..49 is drawn from the seed.
+same every time on every machine; without it a training layout 0..499 is drawn from the seed.
 :data:`EVAL_LAYOUTS` (1000..1099) are held out for evaluation; :data:`VALIDATION_LAYOUTS` (500..599)
 are for choosing among a training run's checkpoints, so the held-out layouts never steer training.
 """
@@ -42,7 +42,7 @@ from rlvr.envs.robotics.tasks import (
     task_by_name,
 )
 
-TRAIN_LAYOUTS = range(0, 50)
+TRAIN_LAYOUTS = range(0, 500)
 VALIDATION_LAYOUTS = range(500, 600)
 EVAL_LAYOUTS = range(1000, 1100)
 PROPRIO_SIZE = 4

@@ -52,6 +52,8 @@ def add_parser(algorithms: argparse._SubParsersAction) -> None:
     run_group.add_argument("--eval-temperature", type=fraction, default=0.0, metavar="T", help="0 evaluates greedily; T > 0 measures sampled pass@1 at temperature T (default: 0)")
     run_group.add_argument("--eval-tasks", type=positive_int, default=64, metavar="N", help="held-out tasks per evaluation (default: 64)")
     run_group.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 (default: auto)")
+    run_group.add_argument("--sampler", choices=("hf", "vllm"), default="hf", help="what generates rollouts: hf samples with the learner's own model (CPU or GPU); vllm runs a vLLM engine on the GPU that gets the learner's weights after every optimiser step (needs rlvr[vllm]) (default: hf)")
+    run_group.add_argument("--vllm-memory", type=fraction, default=0.4, metavar="F", help="share of GPU memory the vLLM sampler may take; the learner needs the rest (default: 0.4)")
     run_group.add_argument("--rollout-shards", type=positive_int, default=1, metavar="N", help="cut each step's episodes into N shards, each sampled with its own seed; results depend on N, not on where shards run (default: 1)")
     run_group.add_argument("--ray", action="store_true", help="run each rollout shard on its own Ray actor (needs rlvr[dist] and --rollout-shards 2 or more); the learner stays in this process")
     add_reproducibility_arguments(run_group, 10, "steps", threads_help=" on the CPU; more threads contend on small models")
@@ -106,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
             device=args.device,
             torch_threads=args.threads,
+            sampler=args.sampler,
+            vllm_memory=args.vllm_memory,
             rollout_shards=args.rollout_shards,
             ray=args.ray,
             tensorboard=not args.no_tensorboard,

@@ -1,5 +1,7 @@
-"""The GRPO trainer end to end: learning, resuming, checkpoints as models, bad configurations."""
+"""The GRPO trainer end to end: learning, resuming, checkpoints as models, samplers, bad configurations."""
 
+import copy
+import importlib.util
 import json
 
 import pytest
@@ -12,7 +14,10 @@ from rlvr.tools import tool
 pytest.importorskip("transformers", reason="the llm extra (transformers) is not installed")
 
 from rlvr.trainers.grpo import ConfigError, GRPOConfig, GRPOTrainer  # noqa: E402
+from rlvr.trainers.losses import PolicyLossConfig  # noqa: E402
 from rlvr.trainers.metrics import read_metrics  # noqa: E402
+
+VLLM_RUNS = importlib.util.find_spec("vllm") is not None and torch.cuda.is_available()
 
 
 @generator
@@ -129,6 +134,65 @@ def test_bad_configuration_says_what_to_fix(tiny_model, tmp_path):
         GRPOTrainer(config(tiny_model, tmp_path / "d"), resume=True)
     with pytest.raises(ConfigError, match="lr_schedule must be one of constant, linear"):
         GRPOTrainer(config(tiny_model, tmp_path / "e", lr_schedule="cosine"))
+    with pytest.raises(ConfigError, match="sampler must be one of hf, vllm, got 'tgi'"):
+        GRPOTrainer(config(tiny_model, tmp_path / "f", sampler="tgi"))
+    with pytest.raises(ConfigError, match="drop --ray"):
+        GRPOTrainer(config(tiny_model, tmp_path / "g", sampler="vllm", ray=True, rollout_shards=2))
+
+
+@pytest.mark.skipif(VLLM_RUNS, reason="vLLM and a GPU are here: the missing-vLLM message does not apply")
+def test_the_vllm_sampler_without_vllm_says_how_to_get_it_or_what_to_use(tiny_model, tmp_path):
+    with pytest.raises(ConfigError, match=r"pip install 'rlvr\[vllm\]'.*--sampler hf"):
+        GRPOTrainer(config(tiny_model, tmp_path / "run", sampler="vllm"))
+
+
+class FrozenCopy:
+    """A sampler over its own copy of the model that ignores weight updates (a broken sync)."""
+
+    def __init__(self, backend):
+        self.backend = backend
+
+    def generate(self, prompts, params):
+        return self.backend.generate(prompts, params)
+
+    def load_weights(self, state_dict):
+        pass
+
+    def update_from(self, model):
+        pass
+
+
+def train_with_separate_sampler(tiny_model, out, monkeypatch, sync_works):
+    """Three GRPO steps whose sampler is an hf backend over a copy of the model, as vLLM's engine is."""
+    from rlvr.trainers.rollout_workers import hf_sampler
+
+    def separate_sampler(trainer, spec, source):
+        backend = hf_sampler(spec, copy.deepcopy(trainer.model))
+        return backend if sync_works else FrozenCopy(backend)
+
+    monkeypatch.setattr(GRPOTrainer, "_sampler", separate_sampler)
+    # the entropy bonus moves the weights on every step, whatever the rewards
+    trainer = GRPOTrainer(config(tiny_model, out, steps=3, max_new_tokens=8, checkpoint_every=3, loss=PolicyLossConfig(entropy_coef=0.1)))
+    history = trainer.train()
+    trainer.close()
+    return [h["sampler_logp_gap"] for h in history]
+
+
+def test_a_sampler_with_its_own_weights_gets_the_learners_before_every_step(tiny_model, tmp_path, monkeypatch):
+    synced = train_with_separate_sampler(tiny_model, tmp_path / "synced", monkeypatch, sync_works=True)
+    stale = train_with_separate_sampler(tiny_model, tmp_path / "stale", monkeypatch, sync_works=False)
+    assert max(synced) < 1e-4, synced  # the sampler's log-probs are the learner's: same weights
+    assert stale[0] < 1e-4 and min(stale[1:]) > 10 * max(synced), (stale, synced)  # without sync, they drift
+
+
+@pytest.mark.skipif(not VLLM_RUNS, reason="needs the vllm package (rlvr[vllm]) and a CUDA GPU")
+def test_the_vllm_sampler_follows_the_learner(tiny_model, tmp_path):
+    trainer = GRPOTrainer(config(tiny_model, tmp_path / "run", steps=3, device="cuda", sampler="vllm", vllm_memory=0.3, checkpoint_every=3, loss=PolicyLossConfig(entropy_coef=0.1)))
+    history = trainer.train()
+    trainer.close()
+    # vLLM's kernels and dtype differ from the learner's, so the gap is small, not zero; a sampler
+    # left on the step-0 weights drifts far past it (the test above measures that drift on CPU)
+    assert all(h["sampler_logp_gap"] < 0.05 for h in history), [h["sampler_logp_gap"] for h in history]
 
 
 def test_linear_lr_schedule_decays_over_the_run(tiny_model, tmp_path):

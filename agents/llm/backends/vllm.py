@@ -27,17 +27,19 @@ from typing import Any, Mapping, Sequence
 from rlvr.agents.llm.backends.base import BackendUnavailableError, Sample, SamplingParams, row_seed
 from rlvr.agents.llm.model_files import check_model_dir
 
-HOW_TO_GET_IT = "install it with `pip install 'rlvr[vllm]'` on a machine with an NVIDIA GPU, or use the hf backend (hf:PATH), which runs on CPU and GPU"
+HOW_TO_GET_IT = "install it with `pip install 'rlvr[vllm]'` on a machine with an NVIDIA GPU"
+USE_HF_INSTEAD = "or use the hf backend (hf:PATH), which runs on CPU and GPU"
 
 
-def require_vllm() -> None:
-    """Raise :class:`BackendUnavailableError` unless ``vllm`` is installed and a CUDA GPU is visible."""
+def require_vllm(instead: str = USE_HF_INSTEAD) -> None:
+    """Raise :class:`BackendUnavailableError` unless ``vllm`` is installed and a CUDA GPU is visible;
+    the message ends with ``instead`` (what to use without vLLM)."""
     if importlib.util.find_spec("vllm") is None:
-        raise BackendUnavailableError(f"the vllm backend needs the vllm package, which is not installed; {HOW_TO_GET_IT}")
+        raise BackendUnavailableError(f"the vllm backend needs the vllm package, which is not installed; {HOW_TO_GET_IT}, {instead}")
     import torch
 
     if not torch.cuda.is_available():
-        raise BackendUnavailableError(f"the vllm backend needs a CUDA GPU and torch sees none here; {HOW_TO_GET_IT}")
+        raise BackendUnavailableError(f"the vllm backend needs a CUDA GPU and torch sees none here; {HOW_TO_GET_IT}, {instead}")
 
 
 class WorkerWeightLoader:
