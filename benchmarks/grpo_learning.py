@@ -27,9 +27,9 @@ from rlvr.agents.llm.engine import EpisodeRequest, derive_seed
 RESULTS = Path(__file__).parent / "results"
 
 
-def held_out(trainer: GRPOTrainer, tasks: int, samples: int) -> dict[str, float]:
-    """Greedy pass@1 and sampled pass@1 (mean over ``samples`` attempts per task) on fixed tasks."""
-    seed = trainer.config.seed
+def held_out(trainer: GRPOTrainer, tasks: int, samples: int, seed: int) -> dict[str, float]:
+    """Greedy pass@1 and sampled pass@1 (mean over ``samples`` attempts per task) on the fixed tasks
+    of ``seed``'s evaluation stream (which no training step draws from)."""
     greedy_requests = [EpisodeRequest(group=i, seed=derive_seed(seed, EVAL_STREAM, i)) for i in range(tasks)]
     sampled_requests = [EpisodeRequest(group=i, seed=derive_seed(seed, EVAL_STREAM, i)) for i in range(tasks) for _ in range(samples)]
     trainer.rollouts.sync(trainer.model, trainer.weights_version)
@@ -80,6 +80,7 @@ def main() -> None:
     parser.add_argument("--dynamic-sampling", action="store_true", help="skip groups whose rewards are all equal")
     parser.add_argument("--mini-batches", type=int, default=1, help="optimiser steps per step's batch (clipped surrogate beyond the first)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--eval-seed", type=int, default=0, help="picks the held-out tasks; the same for every --seed so seeds are compared on the same tasks (runs before 2026-12-06 used --seed)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads of the learner and sampler (2 uses both cores of a quiet 2-core machine)")
     parser.add_argument("--name", default="grpo_learning")
     args = parser.parse_args()
@@ -91,7 +92,7 @@ def main() -> None:
         eval_every=0, checkpoint_every=10**9, seed=args.seed, progress=False, tensorboard=False, device="cpu",
     )
     trainer = GRPOTrainer(config)
-    evaluations = [{"step": 0, "train_seconds": 0.0, **held_out(trainer, args.eval_tasks, args.eval_samples)}]
+    evaluations = [{"step": 0, "train_seconds": 0.0, **held_out(trainer, args.eval_tasks, args.eval_samples, args.eval_seed)}]
     print(f"step 0: {evaluations[-1]}", flush=True)
     history, trained = [], 0.0
     while trainer.step < args.steps and trained < args.minutes * 60:
@@ -101,10 +102,10 @@ def main() -> None:
         trained += time.perf_counter() - started
         history.append({"step": trainer.step, "seconds": trained, **metrics})  # reward, entropy, clip fractions, ... per step
         if trainer.step % args.eval_every == 0:
-            evaluations.append({"step": trainer.step, "train_seconds": trained, **held_out(trainer, args.eval_tasks, args.eval_samples)})
+            evaluations.append({"step": trainer.step, "train_seconds": trained, **held_out(trainer, args.eval_tasks, args.eval_samples, args.eval_seed)})
             print(f"step {trainer.step} ({trained / 60:.1f} min): {evaluations[-1]}", flush=True)
     if evaluations[-1]["step"] != trainer.step:
-        evaluations.append({"step": trainer.step, "train_seconds": trained, **held_out(trainer, args.eval_tasks, args.eval_samples)})
+        evaluations.append({"step": trainer.step, "train_seconds": trained, **held_out(trainer, args.eval_tasks, args.eval_samples, args.eval_seed)})
     trainer.close()
 
     first, last = evaluations[0], evaluations[-1]
