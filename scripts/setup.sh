@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-EXTRAS="${EXTRAS:-dev,llm,search,parity,control,robotics,swe,dist}"
+EXTRAS="${EXTRAS:-dev,llm,search,parity,control,robotics,swe,dist,bench}"
 # torch is installed on its own first so that pip resolves the extras against it instead of
 # pulling the newest (multi-GB CUDA) build; 2.13.0 is the CPU build this project is tested with.
 TORCH_SPEC="${TORCH_SPEC:-torch==2.13.0}"
