@@ -1,7 +1,9 @@
 """GRPO for the VLA token policy on task success (SimpleVLA-RL's recipe on MetaWorld).
 
-Each update draws ``states_per_step`` (task, layout) initial states from the training layouts and
-runs ``group_size`` sampled episodes from each — a group is the G attempts at one initial state.
+Each update draws ``states_per_step`` (task, layout) initial states from the training layouts
+(500 per task; with 50, revisited ~5 times a run, the held-out success swung by 10-20 points
+between evaluations — session 9 in benchmarks/README.md) and runs ``group_size`` sampled episodes
+from each — a group is the G attempts at one initial state.
 The reward of an episode is the env's success (0/1). Advantages are group-relative
 (:func:`rlvr.trainers.advantages.group_advantages`); groups whose attempts all succeeded or all
 failed carry no signal and are dropped (``keep_mixed_only``). Every decision of an episode is a
