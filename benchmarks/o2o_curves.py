@@ -6,7 +6,9 @@ and one SAC-from-scratch run with the same number of online env steps. Every run
 ``rlvr train o2o`` process (``--jobs`` at a time, one torch thread each) writing
 ``RUNS/<Task>-<algo>-<seed>/metrics.jsonl`` as it goes, so runs cut short still give curves;
 ``--summarize RUNS`` rebuilds the results from whatever the runs wrote. Scores are
-D4RL-normalised. Curves go to benchmarks/results/o2o_<Task>.png, numbers to results/o2o.json.
+D4RL-normalised; each run reports its last evaluation at the steps every run reached and, since one
+5-episode evaluation of HalfCheetah can swing by 15 points (an episode where the cheetah flips), the
+mean of its evaluations over the last quarter of those steps. Curves go to benchmarks/results/o2o_<Task>.png, numbers to results/o2o.json.
 
     python benchmarks/o2o_curves.py --tasks Hopper HalfCheetah --seeds 0 1 2 --jobs 12 \
         --offline-steps 20000 --online-steps 100000 --algo iql
@@ -98,13 +100,19 @@ def summarize(runs: Path, out: Path, algo: str) -> None:
         if not found[algo] or not found["sac"]:
             continue
         horizon = min(run["curve"][-1][0] for runs_ in found.values() for run in runs_)  # the steps every run reached
-        table = {name: [dict(run, score_at_horizon=next(v for s, v in reversed(run["curve"]) if s <= horizon)) for run in runs_]
+        table = {name: [dict(run, score_at_horizon=next(v for s, v in reversed(run["curve"]) if s <= horizon),
+                             last_quarter_mean=_mean([v for s, v in run["curve"] if 0.75 * horizon <= s <= horizon])) for run in runs_]
                  for name, runs_ in found.items()}
         results["tasks"][task] = {"online_steps_compared": horizon, "o2o": table[algo], "sac": table["sac"]}
         for name, runs_ in table.items():
-            print(f"{task} {name}: " + ", ".join(f"seed {r['seed']}: offline {r['offline_score']} → {r['score_at_horizon']:.1f} at {horizon} online steps" for r in runs_))
+            print(f"{task} {name}: " + ", ".join(f"seed {r['seed']}: offline {r['offline_score']} → {r['score_at_horizon']:.1f} at {horizon} online steps "
+                                                  f"(mean {r['last_quarter_mean']:.1f} over the last quarter)" for r in runs_))
         _plot(task, table[algo], table["sac"], horizon, out / f"o2o_{task}.png", algo)
     (out / "o2o.json").write_text(json.dumps(results, indent=2))
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values)
 
 
 def _plot(task: str, o2o: list[dict], sac: list[dict], horizon: int, path: Path, algo: str) -> None:
