@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/vla_grpo.py --seed 0            # one seed: demos, BC, eval, GRPO, eval
     .venv/bin/python benchmarks/vla_grpo.py --seed 1 &          # seeds run as separate processes
     .venv/bin/python benchmarks/vla_grpo.py --summarize         # table of every finished seed
+    .venv/bin/python benchmarks/vla_grpo.py --bc-screen --tasks Push DrawerOpen --eval-episodes 40   # BC only, validation layouts
 
 One seed does, in order (wall-clock time of each stage recorded):
 
@@ -55,6 +56,28 @@ def train_bc(args: argparse.Namespace, run: Path, size: dict, report: dict, lap)
     bc.close()
     lap("bc")
     return bc.policy
+
+
+def screen_bc(args: argparse.Namespace) -> dict:
+    """``--bc-screen``: demos + BC on ``--tasks``, then greedy success on the first ``--eval-episodes``
+    validation layouts per task — to pick tasks whose BC leaves room to gain, without looking at
+    the held-out layouts the GRPO comparison reports."""
+    import torch
+
+    from rlvr.agents.vla.evaluate import evaluate_policy
+    from rlvr.envs.robotics.env import VALIDATION_LAYOUTS
+
+    torch.set_num_threads(1)
+    run = Path(args.runs) / f"bc-screen-seed-{args.seed}"
+    size = {"width": args.image_size, "height": args.image_size}
+    policy = train_bc(args, run, size, {}, lambda name: print(f"seed {args.seed}: {name} done", flush=True))
+    report = evaluate_policy(policy, args.tasks, episodes=args.eval_episodes, layouts=VALIDATION_LAYOUTS)
+    result = {"seed": args.seed, "tasks": list(args.tasks), "episodes": args.eval_episodes, "validation_success": report.per_task}
+    out = RESULTS_ROOT / args.name / f"bc-screen-seed-{args.seed}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"seed {args.seed}: BC validation success {report.per_task}", flush=True)
+    return result
 
 
 def run_seed(args: argparse.Namespace) -> dict:
@@ -143,6 +166,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--summarize", action="store_true", help="print the table of finished seeds and exit")
+    parser.add_argument("--bc-screen", action="store_true", help="only demos + BC, then success on validation layouts (for choosing tasks with room to gain)")
     parser.add_argument("--tasks", nargs="+", default=list(TASKS))
     parser.add_argument("--demos", type=int, default=5, help="expert episodes per task")
     parser.add_argument("--bc-steps", type=int, default=1500)
@@ -165,6 +189,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.summarize:
         summarize(args.name)
+    elif args.bc_screen:
+        screen_bc(args)
     else:
         run_seed(args)
 
