@@ -203,7 +203,7 @@ class GRPOTrainer:
             self.rollouts = RayRollouts(spec, config.model, config.rollout_shards, device=config.device, threads=config.torch_threads)
         else:
             self.rollouts = LocalRollouts(spec, self._sampler(spec, source), self.tokenizer, config.rollout_shards)
-        self.weights_version = 0  # bumped by every optimiser step; Ray actors re-sync when it changes
+        self.weights_version = 0  # bumped by every optimiser step; samplers with their own weights (Ray actors, vLLM) re-sync when it changes
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, lambda s: lr_factor(config.lr_schedule, s, config.steps, config.warmup_steps)
